@@ -1,0 +1,575 @@
+"""The compiled heart of the rules: stones, chains, pseudo-liberties, captures, hashing, playouts.
+
+Everything here is a numba function over two plain arrays, so a board is copied with two
+``np.copy`` calls, pickled for free, and handed to ``nogil`` threads:
+
+``pts``  int64 ``[N_FIELDS, (N + 2) ** 2]``, one row per field below, indexed by *padded* point
+         (see :mod:`go_engine.rules.coords`; the one-point border holds ``BORDER``).
+``meta`` int64 ``[N_META]``: the scalars (size, side to move, ko, hash, captures, ...).
+
+Chains are circular linked lists (``NEXT``) with a representative stone (``HEAD``). The head
+carries the chain's size and its *pseudo-liberties*: every (stone, empty neighbour) pair counts
+once, and the head keeps their count, sum and sum of squares. A chain has no liberty when the
+count is 0, and exactly one distinct liberty (atari) when ``count * sum_sq == sum ** 2`` (all
+pseudo-liberties are the same point; Cauchy-Schwarz). This is the classic playout
+representation (used by Fuego-style engines): every update is O(1) except merges and captures,
+which walk the smaller or the captured chain. Exact liberty counts come from
+:func:`chain_liberties`, off the hot path.
+
+Empty points live in an unordered list with positions, so a random empty point is O(1) and
+playouts pick uniformly among legal non-eye moves by rejection *without replacement*.
+
+Random numbers come from a xorshift64* generator whose one-word state is an array the caller
+owns, so every thread and every seed is reproducible.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from go_engine.rules.coords import BLACK, BORDER, EMPTY, WHITE
+
+# Rows of ``pts``.
+COLOR = 0
+HEAD = 1
+NEXT = 2
+SIZE = 3
+LIB_COUNT = 4
+LIB_SUM = 5
+LIB_SUM_SQ = 6
+EMPTY_LIST = 7  # EMPTY_LIST[i] is the i-th empty point, for i < meta[M_NUM_EMPTY]
+EMPTY_POS = 8  # EMPTY_POS[p] is the index of empty point p in EMPTY_LIST
+N_FIELDS = 9
+
+# Entries of ``meta``.
+M_SIZE = 0
+M_TO_MOVE = 1
+M_KO_POINT = 2  # padded point the player to move may not play (simple ko), or -1
+M_NUM_EMPTY = 3
+M_HASH = 4  # Zobrist hash of the stones only (positional)
+M_CAPTURED_BY_BLACK = 5  # white stones Black has captured
+M_CAPTURED_BY_WHITE = 6
+M_PASSES = 7  # consecutive passes
+M_MOVES = 8  # moves played, passes included
+M_LAST_MOVE = 9  # padded point, -1 for pass, -2 for none yet
+M_LAST_MOVE_2 = 10
+M_ALLOW_SUICIDE = 11
+N_META = 12
+
+PASS_PADDED = -1
+NO_MOVE = -2
+
+
+def padded_width(size: int) -> int:
+    """Width of the padded board."""
+    return size + 2
+
+
+def new_arrays(size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Allocate and initialise an empty board of ``size``; Black to move."""
+    width = size + 2
+    pts = np.zeros((N_FIELDS, width * width), dtype=np.int64)
+    meta = np.zeros(N_META, dtype=np.int64)
+    init_board(pts, meta, size)
+    return pts, meta
+
+
+@njit(cache=True)
+def init_board(pts, meta, size):
+    """Clear ``pts`` and ``meta`` to an empty ``size`` board with Black to move."""
+    width = size + 2
+    pts[:, :] = 0
+    meta[:] = 0
+    n = 0
+    for p in range(width * width):
+        row, col = p // width, p % width
+        if row == 0 or col == 0 or row == width - 1 or col == width - 1:
+            pts[COLOR, p] = BORDER
+        else:
+            pts[COLOR, p] = EMPTY
+            pts[EMPTY_LIST, n] = p
+            pts[EMPTY_POS, p] = n
+            n += 1
+        pts[HEAD, p] = p
+        pts[NEXT, p] = p
+    meta[M_SIZE] = size
+    meta[M_TO_MOVE] = BLACK
+    meta[M_KO_POINT] = -1
+    meta[M_NUM_EMPTY] = n
+    meta[M_LAST_MOVE] = NO_MOVE
+    meta[M_LAST_MOVE_2] = NO_MOVE
+
+
+def make_zobrist(size: int, seed: int = 20161) -> np.ndarray:
+    """Return a ``[3, (size + 2) ** 2]`` table of 64-bit Zobrist keys drawn from ``seed``.
+
+    Row ``BLACK`` and row ``WHITE`` key the stones; row ``EMPTY`` holds one key (index 0) for
+    "white to move", used by situational superko.
+    """
+    width = size + 2
+    rng = np.random.default_rng(seed)
+    return rng.integers(np.iinfo(np.int64).min, np.iinfo(np.int64).max, size=(3, width * width),
+                        dtype=np.int64, endpoint=True)
+
+
+# -- small helpers -----------------------------------------------------------------------------
+
+
+@njit(cache=True, inline="always")
+def _in_atari(pts, head):
+    """True when the chain headed by ``head`` has exactly one distinct liberty."""
+    count = pts[LIB_COUNT, head]
+    total = pts[LIB_SUM, head]
+    return count > 0 and count * pts[LIB_SUM_SQ, head] == total * total
+
+
+@njit(cache=True, inline="always")
+def _add_liberty(pts, head, point):
+    pts[LIB_COUNT, head] += 1
+    pts[LIB_SUM, head] += point
+    pts[LIB_SUM_SQ, head] += point * point
+
+
+@njit(cache=True, inline="always")
+def _remove_liberty(pts, head, point):
+    pts[LIB_COUNT, head] -= 1
+    pts[LIB_SUM, head] -= point
+    pts[LIB_SUM_SQ, head] -= point * point
+
+
+@njit(cache=True, inline="always")
+def _remove_empty(pts, meta, point):
+    index = pts[EMPTY_POS, point]
+    last = meta[M_NUM_EMPTY] - 1
+    moved = pts[EMPTY_LIST, last]
+    pts[EMPTY_LIST, index] = moved
+    pts[EMPTY_POS, moved] = index
+    meta[M_NUM_EMPTY] = last
+
+
+@njit(cache=True, inline="always")
+def _add_empty(pts, meta, point):
+    n = meta[M_NUM_EMPTY]
+    pts[EMPTY_LIST, n] = point
+    pts[EMPTY_POS, point] = n
+    meta[M_NUM_EMPTY] = n + 1
+
+
+@njit(cache=True, inline="always")
+def _swap_empty(pts, i, j):
+    a = pts[EMPTY_LIST, i]
+    b = pts[EMPTY_LIST, j]
+    pts[EMPTY_LIST, i] = b
+    pts[EMPTY_LIST, j] = a
+    pts[EMPTY_POS, b] = i
+    pts[EMPTY_POS, a] = j
+
+
+# -- chains ------------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def _merge_chains(pts, keep, gone):
+    """Merge the chain headed by ``gone`` into the one headed by ``keep``."""
+    stone = gone
+    while True:
+        pts[HEAD, stone] = keep
+        stone = pts[NEXT, stone]
+        if stone == gone:
+            break
+    # Splice the two circular lists.
+    after_keep = pts[NEXT, keep]
+    pts[NEXT, keep] = pts[NEXT, gone]
+    pts[NEXT, gone] = after_keep
+    pts[SIZE, keep] += pts[SIZE, gone]
+    pts[LIB_COUNT, keep] += pts[LIB_COUNT, gone]
+    pts[LIB_SUM, keep] += pts[LIB_SUM, gone]
+    pts[LIB_SUM_SQ, keep] += pts[LIB_SUM_SQ, gone]
+
+
+@njit(cache=True)
+def _remove_chain(pts, meta, zob, head):
+    """Take the chain headed by ``head`` off the board; return the number of stones removed."""
+    width = meta[M_SIZE] + 2
+    color = pts[COLOR, head]
+    removed = 0
+    key = meta[M_HASH]
+    stone = head
+    while True:
+        pts[COLOR, stone] = EMPTY
+        key ^= zob[color, stone]
+        _add_empty(pts, meta, stone)
+        removed += 1
+        stone = pts[NEXT, stone]
+        if stone == head:
+            break
+    meta[M_HASH] = key
+    # Second pass, once every stone is gone: each removed stone is a new pseudo-liberty of
+    # every neighbouring stone (all of the other colour).
+    while True:
+        nxt = pts[NEXT, stone]
+        for q in (stone - width, stone - 1, stone + 1, stone + width):
+            c = pts[COLOR, q]
+            if c == BLACK or c == WHITE:
+                _add_liberty(pts, pts[HEAD, q], stone)
+        pts[HEAD, stone] = stone
+        pts[NEXT, stone] = stone
+        stone = nxt
+        if stone == head:
+            break
+    return removed
+
+
+@njit(cache=True)
+def place_stone(pts, meta, zob, point, color):
+    """Put a ``color`` stone on empty ``point`` and resolve captures (no legality check).
+
+    Updates chains, pseudo-liberties, the empty list, the hash, capture counts and the simple-ko
+    point, but not the side to move or the move history (see :func:`play`). A move that leaves
+    its own chain without liberties removes it (suicide; only reached when suicide is allowed).
+    Returns the number of opponent stones captured.
+    """
+    width = meta[M_SIZE] + 2
+    other = 3 - color
+    _remove_empty(pts, meta, point)
+    pts[COLOR, point] = color
+    pts[HEAD, point] = point
+    pts[NEXT, point] = point
+    pts[SIZE, point] = 1
+    pts[LIB_COUNT, point] = 0
+    pts[LIB_SUM, point] = 0
+    pts[LIB_SUM_SQ, point] = 0
+    meta[M_HASH] ^= zob[color, point]
+    captured = 0
+    captured_point = -1
+    neighbours = (point - width, point - 1, point + 1, point + width)
+    # Colours are read before anything changes: a capture empties neighbours, and the points it
+    # frees become liberties of the new stone inside _remove_chain, so they must not count twice.
+    before = (pts[COLOR, neighbours[0]], pts[COLOR, neighbours[1]],
+              pts[COLOR, neighbours[2]], pts[COLOR, neighbours[3]])
+    for i in range(4):
+        q = neighbours[i]
+        c = before[i]
+        if c == EMPTY:
+            _add_liberty(pts, pts[HEAD, point], q)
+        elif c == color:
+            head = pts[HEAD, q]
+            _remove_liberty(pts, head, point)
+            mine = pts[HEAD, point]
+            if head != mine:
+                if pts[SIZE, head] >= pts[SIZE, mine]:
+                    _merge_chains(pts, head, mine)
+                else:
+                    _merge_chains(pts, mine, head)
+        elif c == other and pts[COLOR, q] == other:
+            head = pts[HEAD, q]
+            _remove_liberty(pts, head, point)
+            if pts[LIB_COUNT, head] == 0:
+                captured += _remove_chain(pts, meta, zob, head)
+                captured_point = q
+    mine = pts[HEAD, point]
+    meta[M_KO_POINT] = -1
+    if captured == 1 and pts[SIZE, mine] == 1 and pts[LIB_COUNT, mine] == 1:
+        meta[M_KO_POINT] = captured_point
+    if color == BLACK:
+        meta[M_CAPTURED_BY_BLACK] += captured
+    else:
+        meta[M_CAPTURED_BY_WHITE] += captured
+    if pts[LIB_COUNT, mine] == 0:
+        lost = _remove_chain(pts, meta, zob, mine)
+        if color == BLACK:
+            meta[M_CAPTURED_BY_WHITE] += lost
+        else:
+            meta[M_CAPTURED_BY_BLACK] += lost
+    return captured
+
+
+@njit(cache=True)
+def is_legal(pts, meta, point, color):
+    """True when ``color`` may play on padded ``point``: empty, not the ko point, not suicide.
+
+    Superko is not judged here (see :class:`go_engine.rules.game.Game`). Suicide is legal when
+    ``meta[M_ALLOW_SUICIDE]`` is set.
+    """
+    if pts[COLOR, point] != EMPTY:
+        return False
+    if point == meta[M_KO_POINT] and color == meta[M_TO_MOVE]:
+        return False
+    width = meta[M_SIZE] + 2
+    for q in (point - width, point - 1, point + 1, point + width):
+        c = pts[COLOR, q]
+        if c == EMPTY:
+            return True
+        if c == color:
+            if not _in_atari(pts, pts[HEAD, q]):
+                return True
+        elif c != BORDER:
+            if _in_atari(pts, pts[HEAD, q]):
+                return True
+    return meta[M_ALLOW_SUICIDE] != 0
+
+
+@njit(cache=True)
+def is_eye_like(pts, meta, point, color):
+    """True when ``point`` looks like ``color``'s own eye: every neighbour is ``color`` (or the
+    edge), and the opponent holds at most one diagonal (none when the point is on the edge)."""
+    width = meta[M_SIZE] + 2
+    for q in (point - width, point - 1, point + 1, point + width):
+        c = pts[COLOR, q]
+        if c != color and c != BORDER:
+            return False
+    other = 3 - color
+    enemy = 0
+    edge = 0
+    for q in (point - width - 1, point - width + 1, point + width - 1, point + width + 1):
+        c = pts[COLOR, q]
+        if c == other:
+            enemy += 1
+        elif c == BORDER:
+            edge = 1
+    return enemy + edge < 2
+
+
+@njit(cache=True)
+def play(pts, meta, zob, point, color):
+    """Play ``color`` at padded ``point`` (``-1`` is pass) with no legality check, then hand the
+    move to the opponent. Returns the number of stones captured."""
+    captured = 0
+    if point < 0:
+        meta[M_PASSES] += 1
+        meta[M_KO_POINT] = -1
+    else:
+        captured = place_stone(pts, meta, zob, point, color)
+        meta[M_PASSES] = 0
+    meta[M_TO_MOVE] = 3 - color
+    meta[M_MOVES] += 1
+    meta[M_LAST_MOVE_2] = meta[M_LAST_MOVE]
+    meta[M_LAST_MOVE] = point
+    return captured
+
+
+@njit(cache=True)
+def hash_after(pts, meta, zob, point, color):
+    """Zobrist hash of the stones after ``color`` plays the legal move ``point`` (pass: -1)."""
+    key = meta[M_HASH]
+    if point < 0:
+        return key
+    width = meta[M_SIZE] + 2
+    other = 3 - color
+    seen = np.full(4, -1, dtype=np.int64)
+    captures = False
+    has_liberty = False
+    for i, q in enumerate((point - width, point - 1, point + 1, point + width)):
+        c = pts[COLOR, q]
+        if c == EMPTY:
+            has_liberty = True
+        elif c == color and not _in_atari(pts, pts[HEAD, q]):
+            has_liberty = True
+        elif c == other:
+            head = pts[HEAD, q]
+            if _in_atari(pts, head) and head != seen[0] and head != seen[1] and head != seen[2]:
+                seen[i] = head
+                captures = True
+                key ^= _chain_key(pts, zob, head)
+    if captures or has_liberty:
+        return key ^ zob[color, point]
+    # Suicide: the new stone and every own neighbouring chain leave the board.
+    for i, q in enumerate((point - width, point - 1, point + 1, point + width)):
+        if pts[COLOR, q] == color:
+            head = pts[HEAD, q]
+            if head != seen[0] and head != seen[1] and head != seen[2]:
+                seen[i] = head
+                key ^= _chain_key(pts, zob, head)
+    return key
+
+
+@njit(cache=True)
+def _chain_key(pts, zob, head):
+    key = 0
+    color = pts[COLOR, head]
+    stone = head
+    while True:
+        key ^= zob[color, stone]
+        stone = pts[NEXT, stone]
+        if stone == head:
+            return key
+
+
+@njit(cache=True)
+def chain_liberties(pts, meta, point):
+    """Exact liberties (padded points, sorted) of the chain through padded ``point``."""
+    width = meta[M_SIZE] + 2
+    marked = np.zeros(pts.shape[1], dtype=np.bool_)
+    found = 0
+    out = np.empty(pts.shape[1], dtype=np.int64)
+    head = pts[HEAD, point]
+    stone = head
+    while True:
+        for q in (stone - width, stone - 1, stone + 1, stone + width):
+            if pts[COLOR, q] == EMPTY and not marked[q]:
+                marked[q] = True
+                out[found] = q
+                found += 1
+        stone = pts[NEXT, stone]
+        if stone == head:
+            break
+    return np.sort(out[:found])
+
+
+@njit(cache=True)
+def chain_stones(pts, point):
+    """Padded points of the chain through padded ``point``, sorted."""
+    head = pts[HEAD, point]
+    out = np.empty(pts[SIZE, head], dtype=np.int64)
+    stone = head
+    n = 0
+    while True:
+        out[n] = stone
+        n += 1
+        stone = pts[NEXT, stone]
+        if stone == head:
+            break
+    return np.sort(out)
+
+
+# -- scoring ---------------------------------------------------------------------------------
+
+
+@njit(cache=True)
+def area_owner(pts, meta, owner):
+    """Fill ``owner`` (int8 per padded point) with Tromp-Taylor area ownership and return
+    black area minus white area.
+
+    A stone belongs to its colour; an empty region belongs to a colour when it reaches stones
+    of that colour only; other points (and the border) are 0. Black is +1, white is -1.
+    """
+    n = pts.shape[1]
+    width = meta[M_SIZE] + 2
+    region = np.empty(n, dtype=np.int64)
+    stack = np.empty(n, dtype=np.int64)
+    visited = np.zeros(n, dtype=np.bool_)
+    score = 0
+    for p in range(n):
+        c = pts[COLOR, p]
+        owner[p] = 0
+        if c == BLACK:
+            owner[p] = 1
+            score += 1
+        elif c == WHITE:
+            owner[p] = -1
+            score -= 1
+    for start in range(n):
+        if pts[COLOR, start] != EMPTY or visited[start]:
+            continue
+        size = 0
+        top = 0
+        stack[0] = start
+        top = 1
+        visited[start] = True
+        reaches = 0  # bit 1: black, bit 2: white
+        while top > 0:
+            top -= 1
+            p = stack[top]
+            region[size] = p
+            size += 1
+            for q in (p - width, p - 1, p + 1, p + width):
+                c = pts[COLOR, q]
+                if c == EMPTY:
+                    if not visited[q]:
+                        visited[q] = True
+                        stack[top] = q
+                        top += 1
+                elif c == BLACK:
+                    reaches |= 1
+                elif c == WHITE:
+                    reaches |= 2
+        if reaches == 1 or reaches == 2:
+            sign = 1 if reaches == 1 else -1
+            for i in range(size):
+                owner[region[i]] = sign
+            score += sign * size
+    return score
+
+
+# -- random numbers and light playouts ------------------------------------------------------
+
+
+@njit(cache=True, inline="always")
+def next_random(rng):
+    """Advance the xorshift64* state ``rng[0]`` (uint64) and return 64 random bits."""
+    x = rng[0]
+    x ^= x >> np.uint64(12)
+    x ^= x << np.uint64(25)
+    x ^= x >> np.uint64(27)
+    rng[0] = x
+    return x * np.uint64(2685821657736338717)
+
+
+@njit(cache=True, inline="always")
+def random_below(rng, n):
+    """A uniform integer in ``[0, n)`` for ``0 < n < 2**32`` (multiply-shift, no division)."""
+    high = next_random(rng) >> np.uint64(32)
+    return np.int64((high * np.uint64(n)) >> np.uint64(32))
+
+
+def seed_rng(seed: int) -> np.ndarray:
+    """A fresh one-word xorshift state from any integer seed (never zero)."""
+    state = np.random.SeedSequence(seed).generate_state(1, dtype=np.uint64)
+    state[0] |= np.uint64(1)
+    return state
+
+
+@njit(cache=True)
+def random_light_move(pts, meta, rng):
+    """A uniformly random legal move for the side to move that does not fill its own eye, as a
+    padded point, or -1 (pass) when there is none. Reorders the empty list, nothing else."""
+    color = meta[M_TO_MOVE]
+    n = meta[M_NUM_EMPTY]
+    while n > 0:
+        i = random_below(rng, n)
+        point = pts[EMPTY_LIST, i]
+        if not is_eye_like(pts, meta, point, color) and is_legal(pts, meta, point, color):
+            return point
+        n -= 1
+        _swap_empty(pts, i, n)
+    return -1
+
+
+@njit(cache=True, nogil=True)
+def light_playout(pts, meta, zob, rng, max_moves, owner):
+    """Play uniformly random light moves until two consecutive passes (or ``max_moves`` more
+    moves, a guard against superko cycles), then area-score.
+
+    Suicide is never played here. ``owner`` receives the final ownership (see
+    :func:`area_owner`). Returns black area minus white area (no komi).
+    """
+    allow = meta[M_ALLOW_SUICIDE]
+    meta[M_ALLOW_SUICIDE] = 0
+    moves = 0
+    while meta[M_PASSES] < 2 and moves < max_moves:
+        point = random_light_move(pts, meta, rng)
+        play(pts, meta, zob, point, meta[M_TO_MOVE])
+        moves += 1
+    meta[M_ALLOW_SUICIDE] = allow
+    return area_owner(pts, meta, owner)
+
+
+@njit(cache=True, nogil=True)
+def playout_batch(pts, meta, zob, seed_state, count, max_moves, scores, ownership, lengths):
+    """Run ``count`` light playouts from one position on scratch copies.
+
+    ``scores[i]`` gets playout ``i``'s area score (black minus white), ``lengths[i]`` its number
+    of moves, and ``ownership`` (float64 per padded point) accumulates the mean final owner.
+    """
+    work_pts = np.empty_like(pts)
+    work_meta = np.empty_like(meta)
+    owner = np.zeros(pts.shape[1], dtype=np.int8)
+    for i in range(count):
+        work_pts[:, :] = pts
+        work_meta[:] = meta
+        start = work_meta[M_MOVES]
+        scores[i] = light_playout(work_pts, work_meta, zob, seed_state, max_moves, owner)
+        lengths[i] = work_meta[M_MOVES] - start
+        for p in range(owner.shape[0]):
+            ownership[p] += owner[p] / count
