@@ -6,7 +6,7 @@ on screen: row 0 is the top row, column 0 is the left-hand column.
 =============  ==================================  ==========================================
 system         example (19x19, the 4-4 lower left)  notes
 =============  ==================================  ==========================================
-point          ``p = row * N + col`` = 300          public flat index; ``PASS = N * N``
+point          ``p = row * N + col`` = 288          public flat index; ``PASS = N * N``
 row/col        ``(15, 3)``                          row 0 at the top
 GTP vertex     ``"D4"``                             letters skip ``I``; number 1 is the bottom row
 SGF            ``"dp"``                             column letter then row letter, ``a`` = 0, top row

@@ -32,6 +32,7 @@ from go_engine.rules.coords import (
     opponent,
     to_gtp,
 )
+from go_engine.rules.masks import legal_mask
 
 
 class KoRule(StrEnum):
@@ -204,12 +205,13 @@ class Game:
     def legal_moves(self, color: int | None = None) -> np.ndarray:
         """A boolean mask over the ``size * size + 1`` actions (pass last, always legal)."""
         color = self.to_move if color is None else color
-        mask = np.zeros(self.pass_point + 1, dtype=bool)
-        mask[self.pass_point] = self.resigned is None
         if self.resigned is not None:
-            return mask
-        for point in np.flatnonzero(self.board.stones().ravel() == EMPTY):
-            mask[point] = self.is_legal(int(point), color)
+            return np.zeros(self.pass_point + 1, dtype=bool)
+        mask = legal_mask(self.board, color)
+        if self.rules.ko_rule != KoRule.SIMPLE:
+            for point in np.flatnonzero(mask[:-1]):
+                key = self._key(self.board.hash_after(int(point), color), opponent(color))
+                mask[point] = not self._seen[key]
         return mask
 
     # -- changes ------------------------------------------------------------------------------

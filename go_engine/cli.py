@@ -1,0 +1,112 @@
+"""The ``go-engine`` command (also ``python -m go_engine``): ``play`` and ``gtp``.
+
+Both subcommands share the engine options, which fix the engine's effort for reproducible
+matches: ``--playouts N`` simulations per move, ``--time SECONDS`` per move, ``--seed S`` and
+``--threads T`` (rollout threads). When both limits are given, whichever comes first stops the
+search.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from go_engine.rules.coords import MAX_SIZE, MIN_SIZE
+from go_engine.rules.game import KoRule, Rules
+from go_engine.search.config import SearchConfig
+
+DEFAULT_PLAYOUTS = 2000
+
+
+@dataclass(frozen=True)
+class EngineOptions:
+    """Everything needed to build a player and a game from the command line."""
+
+    size: int
+    rules: Rules
+    search: SearchConfig
+    network: str = "none"
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError("must not be negative")
+    return value
+
+
+def _board_size(text: str) -> int:
+    value = int(text)
+    if not MIN_SIZE <= value <= MAX_SIZE:
+        raise argparse.ArgumentTypeError(f"board size must be {MIN_SIZE}..{MAX_SIZE}")
+    return value
+
+
+def add_engine_arguments(parser: argparse.ArgumentParser, default_size: int) -> None:
+    """The options shared by every subcommand that runs the engine."""
+    parser.add_argument("--size", type=_board_size, default=default_size, help="board size")
+    parser.add_argument("--komi", type=float, default=7.5, help="komi (default 7.5)")
+    parser.add_argument("--ko-rule", choices=[k.value for k in KoRule],
+                        default=KoRule.POSITIONAL.value, help="ko rule (default positional)")
+    parser.add_argument("--allow-suicide", action="store_true", help="allow suicide moves")
+    parser.add_argument("--playouts", type=_positive_int, default=None,
+                        help=f"simulations per move (default {DEFAULT_PLAYOUTS} when no --time)")
+    parser.add_argument("--time", type=float, default=0.0, metavar="SECONDS",
+                        help="seconds per move (0: no time limit)")
+    parser.add_argument("--seed", type=int, default=0, help="random seed")
+    parser.add_argument("--threads", type=int, default=1, help="rollout threads")
+    parser.add_argument("--resign-threshold", type=float, default=0.05,
+                        help="resign below this win rate (0 never resigns)")
+    parser.add_argument("--network", default="none",
+                        help="'none' (the rollout-only engine) is the only choice so far")
+
+
+def engine_options(args: argparse.Namespace) -> EngineOptions:
+    """Turn parsed arguments into rules and a search configuration."""
+    if args.network != "none":
+        raise SystemExit("error: --network: only 'none' is available in this release")
+    playouts = args.playouts
+    if playouts is None:
+        playouts = 0 if args.time > 0 else DEFAULT_PLAYOUTS
+    search = SearchConfig(playouts=playouts, seconds=args.time, seed=args.seed,
+                          rollout_threads=max(1, args.threads),
+                          resign_threshold=args.resign_threshold)
+    rules = Rules(komi=args.komi, ko_rule=KoRule(args.ko_rule), allow_suicide=args.allow_suicide)
+    return EngineOptions(args.size, rules, search, args.network)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``go-engine``."""
+    parser = argparse.ArgumentParser(prog="go-engine", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    play = commands.add_parser("play", help="play a game against the engine in the terminal")
+    add_engine_arguments(play, default_size=9)
+    play.add_argument("--color", choices=["black", "white", "b", "w"], default="black",
+                      help="your colour (default black)")
+    play.add_argument("--handicap", type=int, default=0, help="handicap stones for Black")
+    gtp = commands.add_parser("gtp", help="speak GTP v2 on stdin/stdout (for GUIs and matches)")
+    add_engine_arguments(gtp, default_size=19)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``go-engine`` console script."""
+    args = build_parser().parse_args(argv)
+    try:
+        options = engine_options(args)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    if args.command == "gtp":
+        from go_engine.interfaces.gtp import run_gtp
+
+        return run_gtp(options)
+    from go_engine.interfaces.terminal import run_play
+
+    return run_play(options, color=args.color, handicap=args.handicap)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,83 @@
+"""Search settings: one frozen, picklable dataclass, passed in explicitly.
+
+AlphaGo's values (Silver et al. 2016, Methods) are given as reference points; the defaults are
+tuned for the rollout-only engine of this release, which has uniform priors and no value net.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+
+class Selection(StrEnum):
+    """The child-selection formula."""
+
+    UCT = "uct"  # Q + c * sqrt(ln N / n): the classic formula, for uniform priors
+    PUCT = "puct"  # Q + c * P * sqrt(N) / (1 + n): AlphaGo's formula, for informative priors
+
+
+@dataclass(frozen=True)
+class SearchConfig:
+    """How the tree search spends its effort.
+
+    Attributes:
+        playouts: simulations per move (a limit; ``seconds`` may stop it sooner). 0 = no limit.
+        seconds: wall-clock limit per move; 0 = no limit. At least one limit must be set.
+        selection: ``uct`` or ``puct`` (see :class:`Selection`).
+        c_uct: exploration constant of UCT (values are in [-1, 1], so ~1.0; 0.44 is the
+            classic sqrt(2)/sqrt(...) rescaled for win/loss in [0, 1]).
+        c_puct: exploration constant of PUCT (AlphaGo: 5).
+        first_play_urgency: Q given to unvisited children under PUCT, in [-1, 1].
+        mixing_lambda: leaf value ``(1 - lambda) * v + lambda * z``, z the rollout result and v
+            the value evaluator's (AlphaGo: 0.5). With no value evaluator the rollout alone is
+            used, whatever lambda says.
+        virtual_loss: losses added to a path while its leaf is in flight (AlphaGo: 3).
+        batch_size: leaves selected (under virtual loss) and evaluated together.
+        expand_threshold: visits a leaf needs before it is expanded (AlphaGo: 40, with a
+            network; 1 suits light playouts).
+        dirichlet_alpha: concentration of root noise for self-play (AlphaGo Zero: 0.03 on
+            19x19); 0 disables it.
+        noise_fraction: share of the root priors replaced by noise (AlphaGo Zero: 0.25).
+        temperature: move choice by visits ** (1 / T); 0 picks the most visited move.
+        resign_threshold: resign when the win rate of the best move falls below it (0 never).
+        resign_min_visits: resign only after this many root visits.
+        rollout_threads: threads running rollouts in parallel (numba nogil kernels).
+        reuse_tree: keep the subtree of the moves actually played.
+        prune_eye_fills: never consider filling one's own single-point eye in the tree.
+        max_rollout_moves_factor: a rollout stops after this many times size**2 moves.
+        seed: random seed for tie breaks, noise and rollouts (same seed, same search).
+    """
+
+    playouts: int = 1000
+    seconds: float = 0.0
+    selection: Selection = Selection.UCT
+    c_uct: float = 0.9
+    c_puct: float = 5.0
+    first_play_urgency: float = 0.0
+    mixing_lambda: float = 1.0
+    virtual_loss: float = 3.0
+    batch_size: int = 8
+    expand_threshold: int = 1
+    dirichlet_alpha: float = 0.0
+    noise_fraction: float = 0.25
+    temperature: float = 0.0
+    resign_threshold: float = 0.05
+    resign_min_visits: int = 200
+    rollout_threads: int = 1
+    reuse_tree: bool = True
+    prune_eye_fills: bool = True
+    max_rollout_moves_factor: int = 3
+    seed: int = 0
+
+    def __post_init__(self) -> None:
+        if self.playouts <= 0 and self.seconds <= 0:
+            raise ValueError("a search needs a playout limit or a time limit")
+        if self.playouts < 0 or self.seconds < 0:
+            raise ValueError("playouts and seconds must not be negative")
+        if not 0.0 <= self.mixing_lambda <= 1.0:
+            raise ValueError("mixing_lambda must lie in [0, 1]")
+        if self.batch_size < 1 or self.rollout_threads < 1 or self.expand_threshold < 1:
+            raise ValueError("batch_size, rollout_threads and expand_threshold must be >= 1")
+        if not 0.0 <= self.resign_threshold < 0.5:
+            raise ValueError("resign_threshold must lie in [0, 0.5)")

@@ -1,0 +1,109 @@
+"""Leaf evaluation for the tree search: priors and values in one batched call, and rollouts.
+
+The search talks to knowledge through one method, :meth:`Evaluator.evaluate`, which takes a
+batch of leaf positions with their candidate masks and returns priors over the actions and,
+when the evaluator has one, a value for the player to move. A network evaluator (the networks
+issue) plugs in here unchanged; this release ships :class:`UniformEvaluator`.
+
+Rollouts are separate: :class:`RolloutRunner` plays one light playout per leaf, splitting the
+batch over threads that run compiled ``nogil`` code, and returns each result from the leaf's
+player-to-move perspective (+1 win, -1 loss, 0 draw).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+from numba import njit
+
+from go_engine.rules import board_core as core
+from go_engine.rules.board import Board
+from go_engine.rules.coords import BLACK
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """What an evaluator says about a batch of B positions with A actions each.
+
+    Attributes:
+        priors: ``float32 [B, A]``, zero on masked-out actions, each row summing to 1.
+        values: ``float32 [B]`` in [-1, 1] for the player to move, or ``None`` when the
+            evaluator has no value function.
+    """
+
+    priors: np.ndarray
+    values: np.ndarray | None
+
+
+class Evaluator(Protocol):
+    """Anything that gives priors (and maybe values) for a batch of positions."""
+
+    def evaluate(self, boards: Sequence[Board], masks: np.ndarray) -> Evaluation:
+        """Evaluate ``boards``; ``masks`` is ``bool [B, A]``, the candidate moves of each."""
+        ...
+
+
+class UniformEvaluator:
+    """Uniform priors over the candidate moves, no value: the engine with no knowledge."""
+
+    def evaluate(self, boards: Sequence[Board], masks: np.ndarray) -> Evaluation:
+        """Spread each row's prior evenly over its candidates."""
+        priors = masks.astype(np.float32)
+        priors /= np.maximum(priors.sum(axis=1, keepdims=True), 1.0)
+        return Evaluation(priors, None)
+
+
+@njit(cache=True, nogil=True)
+def _rollout_many(pts_stack, meta_stack, zob, rng, max_moves, scores):
+    """One light playout from each stacked position (in place); area scores into ``scores``."""
+    owner = np.zeros(pts_stack.shape[2], dtype=np.int8)
+    for i in range(pts_stack.shape[0]):
+        scores[i] = core.light_playout(pts_stack[i], meta_stack[i], zob, rng, max_moves, owner)
+
+
+class RolloutRunner:
+    """Runs one light playout per leaf, in parallel over ``threads`` threads.
+
+    Each thread has its own xorshift state derived from ``seed``, so the same sequence of
+    calls gives the same results.
+    """
+
+    def __init__(self, threads: int = 1, seed: int = 0, max_moves_factor: int = 3) -> None:
+        self.threads = max(1, threads)
+        self.max_moves_factor = max_moves_factor
+        self._rngs = [core.seed_rng(seed * 1009 + i) for i in range(self.threads)]
+        self._pool = ThreadPoolExecutor(self.threads) if self.threads > 1 else None
+
+    def run(self, boards: Sequence[Board], komi: float) -> np.ndarray:
+        """Rollout results (+1/-1/0 for the player to move at each board), ``float64 [B]``."""
+        if not boards:
+            return np.zeros(0)
+        pts = np.stack([b.pts for b in boards])
+        meta = np.stack([b.meta for b in boards])
+        scores = np.zeros(len(boards), dtype=np.int64)
+        size = boards[0].size
+        max_moves = self.max_moves_factor * size * size
+        zob = boards[0].zobrist
+        if self._pool is None or len(boards) == 1:
+            _rollout_many(pts, meta, zob, self._rngs[0], max_moves, scores)
+        else:
+            chunks = np.array_split(np.arange(len(boards)), self.threads)
+            jobs = [self._pool.submit(_rollout_many, pts[c[0]:c[-1] + 1], meta[c[0]:c[-1] + 1],
+                                      zob, self._rngs[i], max_moves, scores[c[0]:c[-1] + 1])
+                    for i, c in enumerate(chunks) if len(c)]
+            for job in jobs:
+                job.result()
+        margin = scores - komi
+        black_result = np.sign(margin)
+        to_move_is_black = np.array([b.to_move == BLACK for b in boards])
+        return np.where(to_move_is_black, black_result, -black_result).astype(np.float64)
+
+    def close(self) -> None:
+        """Stop the worker threads."""
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
+            self._pool = None

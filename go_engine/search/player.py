@@ -1,0 +1,142 @@
+"""The engine as a player: search, then decide to move, pass or resign.
+
+:class:`MCTSPlayer` is what GTP, the terminal and matches talk to. It keeps the search tree
+between moves (following the moves actually played), and adds the judgement the bare search
+lacks:
+
+* it passes only when passing does not lose: after two passes the position would be counted
+  (area, every stone alive) as a win or a draw, or there is nothing sensible left to play;
+* after the opponent's pass it ends a won game by passing, unless the search rates another
+  move clearly higher;
+* it resigns when the best move's win rate falls below ``resign_threshold`` after at least
+  ``resign_min_visits`` root visits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from go_engine.rules.coords import BLACK, RESIGN, to_gtp
+from go_engine.rules.game import Game, Move
+from go_engine.search.config import SearchConfig
+from go_engine.search.evaluation import Evaluator
+from go_engine.search.mcts import MCTS, SearchResult
+
+
+@dataclass(frozen=True)
+class Decision:
+    """A move and why: the search statistics behind it (``None`` when no search ran)."""
+
+    move: int
+    search: SearchResult | None
+    reason: str = "search"
+
+    @property
+    def winrate(self) -> float | None:
+        """Win rate of the chosen move for the player who chose it."""
+        if self.search is None or self.move == RESIGN:
+            return None
+        return self.search.winrate(self.move)
+
+    def comment(self, size: int) -> str:
+        """A one-line summary for SGF comments and logs."""
+        if self.search is None:
+            return self.reason
+        result = self.search
+        best = result.top_moves(3)
+        alternatives = ", ".join(
+            f"{to_gtp(m, size)} {result.winrate(m):.1%}/{int(result.visits[m])}" for m in best)
+        rate = "" if self.winrate is None else f"winrate {self.winrate:.1%} "
+        return (f"{rate}visits {int(result.visits.sum())} playouts {result.playouts} "
+                f"({self.reason}); top: {alternatives}")
+
+
+class MCTSPlayer:
+    """A Go player driven by Monte Carlo tree search."""
+
+    # After the opponent's pass, a pass that wins is preferred to a move rated at most this
+    # much better (in Q, on [-1, 1]): it ends a won game instead of filling one's own area.
+    PASS_TOLERANCE = 0.05
+
+    def __init__(self, config: SearchConfig | None = None,
+                 evaluator: Evaluator | None = None) -> None:
+        self.config = config or SearchConfig()
+        self.mcts = MCTS(self.config, evaluator)
+        self._tree_moves: list[Move] | None = None
+
+    def genmove(self, game: Game, color: int | None = None, *, playouts: int | None = None,
+                seconds: float | None = None) -> Decision:
+        """Choose a move for ``color`` (default: the side to move). The game is not changed."""
+        color = game.to_move if color is None else color
+        position = game
+        if color != game.to_move:
+            position = game.copy()
+            position.board.to_move = color
+            self.mcts.reset()
+        else:
+            self._follow(game)
+        result = self.mcts.search(position, playouts=playouts, seconds=seconds)
+        # The tree belongs to the real game only when the search ran on it.
+        self._tree_moves = list(game.moves) if position is game else None
+        return self._judge(position, result)
+
+    def analyze(self, game: Game, *, playouts: int | None = None,
+                seconds: float | None = None) -> SearchResult:
+        """Search the position for the side to move without committing to a move."""
+        self._follow(game)
+        result = self.mcts.search(game, playouts=playouts, seconds=seconds)
+        self._tree_moves = list(game.moves)
+        return result
+
+    def new_game(self) -> None:
+        """Forget the tree (a new game, a changed board, loaded position)."""
+        self.mcts.reset()
+        self._tree_moves = None
+
+    def close(self) -> None:
+        """Release threads."""
+        self.mcts.close()
+
+    # -- judgement --------------------------------------------------------------------------
+
+    def _judge(self, game: Game, result: SearchResult) -> Decision:
+        pass_point = game.pass_point
+        best = result.move
+        visits = int(result.visits.sum())
+        if (self.config.resign_threshold > 0 and visits >= self.config.resign_min_visits
+                and result.winrate(best) < self.config.resign_threshold):
+            return Decision(RESIGN, result, "win rate below the resignation threshold")
+        if best == pass_point and not self._passing_is_safe(game):
+            alternatives = [m for m in result.top_moves(len(result.visits)) if m != pass_point]
+            if alternatives:
+                return Decision(alternatives[0], result, "passing would lose")
+        if (best != pass_point and game.board.last_move == pass_point
+                and self._passing_is_safe(game) and result.visits[pass_point] > 0
+                and result.q[pass_point] >= result.q[best] - self.PASS_TOLERANCE):
+            return Decision(pass_point, result, "the opponent passed and passing wins")
+        return Decision(best, result)
+
+    @staticmethod
+    def _passing_is_safe(game: Game) -> bool:
+        """True when the game, ended now by two passes, is not lost by the side to move."""
+        margin = game.area_score()
+        return margin >= 0 if game.to_move == BLACK else margin <= 0
+
+    # -- tree reuse -------------------------------------------------------------------------
+
+    def _follow(self, game: Game) -> None:
+        """Walk the tree down the moves played since the last search, or drop it."""
+        known = self._tree_moves
+        if known is None or game.moves[:len(known)] != known:
+            self.mcts.reset()
+            return
+        replay = game.copy()
+        new_moves = game.moves[len(known):]
+        for _ in new_moves:
+            replay.undo()
+        for move in new_moves:
+            if move.point == RESIGN:
+                self.mcts.reset()
+                return
+            replay.play(move.point, move.color)
+            self.mcts.advance(move.point, replay.board)

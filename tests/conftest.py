@@ -1,0 +1,191 @@
+"""Shared test helpers: ASCII boards, seeded generators, the GNU Go binary."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+
+import numpy as np
+import pytest
+
+from go_engine.rules.board import Board
+
+
+def find_gnugo() -> str | None:
+    """Path of the GNU Go binary (Debian installs it outside PATH), or None."""
+    return shutil.which("gnugo") or next(
+        (p for p in ("/usr/games/gnugo", "/usr/bin/gnugo") if os.path.exists(p)), None)
+
+
+@pytest.fixture
+def gnugo_path() -> str:
+    path = find_gnugo()
+    if path is None:
+        pytest.fail("GNU Go is required (apt-get install gnugo)")
+    return path
+
+
+@pytest.fixture
+def rng() -> np.random.Generator:
+    return np.random.default_rng(12345)
+
+
+def board_from_ascii(text: str, **kwargs) -> Board:
+    """Shorthand for :meth:`Board.from_ascii`."""
+    return Board.from_ascii(text, **kwargs)
+
+
+# -- a from-scratch reference model of the rules (pure Python, no shared code with the core) --
+
+
+def grid_from_board(board: Board) -> list[list[int]]:
+    """The board's colours as a list of rows (row 0 at the top)."""
+    return [[int(c) for c in row] for row in board.stones()]
+
+
+def reference_neighbours(size: int, row: int, col: int):
+    """The on-board orthogonal neighbours of ``(row, col)``."""
+    for r, c in ((row - 1, col), (row + 1, col), (row, col - 1), (row, col + 1)):
+        if 0 <= r < size and 0 <= c < size:
+            yield r, c
+
+
+def reference_group(grid: list[list[int]], row: int, col: int) -> tuple[set, set]:
+    """Flood-fill the chain through a stone: ``(stones, liberties)`` as sets of ``(row, col)``."""
+    size = len(grid)
+    color = grid[row][col]
+    stones, liberties, todo = {(row, col)}, set(), [(row, col)]
+    while todo:
+        r, c = todo.pop()
+        for q in reference_neighbours(size, r, c):
+            value = grid[q[0]][q[1]]
+            if value == 0:
+                liberties.add(q)
+            elif value == color and q not in stones:
+                stones.add(q)
+                todo.append(q)
+    return stones, liberties
+
+
+def reference_play(grid: list[list[int]], row: int, col: int, color: int,
+                   allow_suicide: bool = False):
+    """Play ``color`` at ``(row, col)`` on a copy of ``grid`` by the book: remove opponent chains
+    left without liberties, then the mover's own chain if it has none.
+
+    Returns ``(new_grid, captured, lost)``, or ``None`` when the point is occupied or the move
+    is suicide and suicide is not allowed. Ko is the caller's business.
+    """
+    size = len(grid)
+    if grid[row][col] != 0:
+        return None
+    new = [list(line) for line in grid]
+    new[row][col] = color
+    captured = 0
+    for r, c in reference_neighbours(size, row, col):
+        if new[r][c] == 3 - color:
+            stones, liberties = reference_group(new, r, c)
+            if not liberties:
+                captured += len(stones)
+                for sr, sc in stones:
+                    new[sr][sc] = 0
+    stones, liberties = reference_group(new, row, col)
+    lost = 0
+    if not liberties:
+        if not allow_suicide:
+            return None
+        lost = len(stones)
+        for sr, sc in stones:
+            new[sr][sc] = 0
+    return new, captured, lost
+
+
+def reference_area(grid: list[list[int]]) -> int:
+    """Tromp-Taylor area, black minus white, by flood-filling every empty region."""
+    size = len(grid)
+    score = sum((v == 1) - (v == 2) for line in grid for v in line)
+    seen = set()
+    for row in range(size):
+        for col in range(size):
+            if grid[row][col] != 0 or (row, col) in seen:
+                continue
+            region, reaches, todo = {(row, col)}, set(), [(row, col)]
+            while todo:
+                r, c = todo.pop()
+                for q in reference_neighbours(size, r, c):
+                    value = grid[q[0]][q[1]]
+                    if value == 0 and q not in region:
+                        region.add(q)
+                        todo.append(q)
+                    elif value != 0:
+                        reaches.add(value)
+            seen |= region
+            if reaches == {1}:
+                score += len(region)
+            elif reaches == {2}:
+                score -= len(region)
+    return score
+
+
+# -- a small GTP client for GNU Go --------------------------------------------------------------
+
+
+class GtpError(RuntimeError):
+    """A GTP command answered with ``?``."""
+
+
+class GtpClient:
+    """Drive a GTP engine over pipes. :meth:`batch` writes many commands at once, then reads
+    every answer, which is what makes thousands of ``is_legal`` queries per move affordable."""
+
+    def __init__(self, argv: list[str]) -> None:
+        self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.DEVNULL, text=True, bufsize=1)
+
+    def batch(self, commands: list[str]) -> list[tuple[bool, str]]:
+        """Send ``commands`` in one write; return ``(ok, text)`` per command, in order."""
+        self.process.stdin.write("".join(command + "\n" for command in commands))
+        self.process.stdin.flush()
+        answers = []
+        for _ in commands:
+            lines = []
+            while True:
+                line = self.process.stdout.readline()
+                if line == "":
+                    raise GtpError("the engine closed its output")
+                if line == "\n" and lines:
+                    break
+                if line != "\n":
+                    lines.append(line.rstrip("\n"))
+            text = "\n".join(lines)
+            answers.append((text.startswith("="), text[1:].strip()))
+        return answers
+
+    def send(self, command: str) -> str:
+        """Send one command; return its answer, raising :class:`GtpError` on failure."""
+        ok, text = self.batch([command])[0]
+        if not ok:
+            raise GtpError(f"{command}: {text}")
+        return text
+
+    def close(self) -> None:
+        """Quit the engine and wait for it."""
+        if self.process.poll() is None:
+            try:
+                self.batch(["quit"])
+            except (GtpError, BrokenPipeError):
+                pass
+            self.process.wait(timeout=10)
+
+    def __enter__(self) -> GtpClient:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+
+@pytest.fixture
+def gnugo(gnugo_path: str):
+    """A GNU Go process in GTP mode (default rules: simple ko, no suicide)."""
+    with GtpClient([gnugo_path, "--mode", "gtp"]) as client:
+        yield client

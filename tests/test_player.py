@@ -1,0 +1,95 @@
+"""The player's judgement on top of the search: passing, resigning, out-of-turn moves."""
+
+from __future__ import annotations
+
+from go_engine.rules.board import Board
+from go_engine.rules.coords import BLACK, RESIGN, WHITE, from_gtp
+from go_engine.rules.game import Game, Rules
+from go_engine.search.config import SearchConfig
+from go_engine.search.player import MCTSPlayer
+
+
+def game_from_ascii(text: str, to_move: int = BLACK, komi: float = 0.5) -> Game:
+    board = Board.from_ascii(text)
+    game = Game(board.size, Rules(komi=komi))
+    game.setup_stones(board.points_of(BLACK), board.points_of(WHITE), to_move)
+    return game
+
+
+# Black walls off the left, White the right; the white stone B4 sits dead in Black's area.
+# Counted now (every stone alive) White wins; Black must capture B4 before passing.
+INVADED = """
+. . X O .
+. O X O .
+. . X O .
+. . X O .
+. . X O .
+"""
+
+
+def test_does_not_pass_when_passing_loses():
+    game = game_from_ascii(INVADED, to_move=WHITE, komi=0.5)
+    game.play(game.pass_point)  # White passes; counting now, B4 spoils Black's area
+    assert game.area_score() < 0
+    player = MCTSPlayer(SearchConfig(playouts=300, seed=1, resign_threshold=0))
+    decision = player.genmove(game)
+    assert decision.move != game.pass_point
+    assert game.is_legal(decision.move)
+
+
+def test_passes_to_end_a_won_game_after_the_opponent_passed():
+    game = game_from_ascii("""
+        . X . X O
+        X X X O .
+        . X O O O
+        X X X O .
+        . X . O .
+    """, to_move=WHITE, komi=0.5)
+    game.play(game.pass_point)
+    assert game.area_score() == 3.5  # C1 is dame; filling it changes nothing
+    player = MCTSPlayer(SearchConfig(playouts=200, seed=2))
+    assert player.genmove(game).move == game.pass_point
+
+
+def test_resigns_a_hopeless_game():
+    game = game_from_ascii("""
+        . O . O .
+        O O O O O
+        . O . O .
+        O O O O O
+        . O . O .
+    """, to_move=BLACK, komi=7.5)
+    player = MCTSPlayer(SearchConfig(playouts=300, seed=3, resign_threshold=0.1,
+                                     resign_min_visits=100))
+    decision = player.genmove(game)
+    assert decision.move == RESIGN
+    assert decision.winrate is None
+    assert "resignation" in decision.reason
+
+
+def test_genmove_for_the_colour_not_to_move():
+    game = Game(7)
+    player = MCTSPlayer(SearchConfig(playouts=50, seed=4))
+    decision = player.genmove(game, WHITE)
+    assert game.to_move == BLACK and not game.moves  # the game is untouched
+    assert game.is_legal(decision.move, WHITE)
+    game.play(decision.move, WHITE)
+    assert game.board.color_at(decision.move) == WHITE
+
+
+def test_tree_follows_the_game_between_moves():
+    game = Game(7)
+    player = MCTSPlayer(SearchConfig(playouts=200, seed=5))
+    first = player.genmove(game)
+    game.play(first.move)
+    game.play(from_gtp("D4", 7) if first.move != from_gtp("D4", 7) else from_gtp("C3", 7))
+    player.genmove(game)
+    # The root was found again, so it carries the visits of the earlier search beyond the new.
+    assert player.mcts.root.visits >= 200
+
+
+def test_comment_reports_win_rate_and_visits():
+    game = Game(5)
+    decision = MCTSPlayer(SearchConfig(playouts=40, seed=6)).genmove(game)
+    text = decision.comment(5)
+    assert "winrate" in text and "visits 40" in text
