@@ -86,6 +86,8 @@ def build_parser() -> argparse.ArgumentParser:
     play.add_argument("--color", choices=["black", "white", "b", "w"], default="black",
                       help="your colour (default black)")
     play.add_argument("--handicap", type=int, default=0, help="handicap stones for Black")
+    play.add_argument("--scoring", choices=["area", "territory"], default="area",
+                      help="how the finished game is counted (default area)")
     gtp = commands.add_parser("gtp", help="speak GTP v2 on stdin/stdout (for GUIs and matches)")
     add_engine_arguments(gtp, default_size=19)
     return parser
@@ -105,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_gtp(options)
     from go_engine.interfaces.terminal import run_play
 
-    return run_play(options, color=args.color, handicap=args.handicap)
+    return run_play(options, color=args.color, handicap=args.handicap, scoring=args.scoring)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
@@ -171,10 +172,8 @@ class GtpClient:
     def close(self) -> None:
         """Quit the engine and wait for it."""
         if self.process.poll() is None:
-            try:
+            with contextlib.suppress(GtpError, BrokenPipeError):
                 self.batch(["quit"])
-            except (GtpError, BrokenPipeError):
-                pass
             self.process.wait(timeout=10)
 
     def __enter__(self) -> GtpClient:

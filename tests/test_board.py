@@ -8,10 +8,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import board_from_ascii, grid_from_board, reference_area
 
 from go_engine.rules.board import Board
 from go_engine.rules.coords import BLACK, EMPTY, WHITE, from_gtp, to_gtp
-from tests.conftest import board_from_ascii, grid_from_board, reference_area
 
 
 def at(board: Board, vertex: str) -> int:
@@ -261,6 +261,21 @@ def test_capturing_one_stone_with_room_to_spare_is_not_ko():
     """)
     assert board.play(at(board, "A2")) == 1
     assert board.ko_point is None  # A2 has the liberties A1, A3 and B2
+
+
+def test_capture_that_leaves_a_two_stone_chain_in_atari_is_not_ko():
+    board = board_from_ascii("""
+        . X O X .
+        . O . O .
+        . O X O .
+        . . O . .
+        . . . . .
+    """)
+    assert board.play(at(board, "C4")) == 1  # takes C5 and joins C3: one liberty, two stones
+    assert board.liberties(at(board, "C4")) == [at(board, "C5")]
+    assert board.ko_point is None
+    assert board.is_legal(at(board, "C5"))
+    assert board.play(at(board, "C5")) == 2
 
 
 # -- suicide ----------------------------------------------------------------------------------

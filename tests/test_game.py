@@ -1,4 +1,5 @@
-"""The game on hand-drawn positions: ko rules, suicide, passes, resignation, undo, scoring, handicap.
+"""The game on hand-drawn positions: ko rules, suicide, passes, resignation, undo, scoring and
+handicap.
 
 Boards are drawn top row first (``X`` black, ``O`` white); moves are GTP vertices.
 """
@@ -7,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import board_from_ascii, grid_from_board, reference_area
 
 from go_engine.rules.coords import BLACK, EMPTY, RESIGN, WHITE, from_gtp, to_gtp
 from go_engine.rules.game import (
@@ -17,7 +19,6 @@ from go_engine.rules.game import (
     Rules,
     fixed_handicap_points,
 )
-from tests.conftest import board_from_ascii, grid_from_board, reference_area
 
 
 def game_from_ascii(text: str, rules: Rules | None = None, to_move: int = BLACK) -> Game:
@@ -110,7 +111,7 @@ def test_suicide_is_illegal_by_default():
     assert game.illegal_reason(from_gtp("C5", 5)) == "suicide"
     with pytest.raises(IllegalMoveError, match="suicide"):
         play(game, "C5")
-    assert game.board.stone_count() == 6
+    assert game.board.stone_count() == 7
 
 
 @pytest.mark.parametrize("ko_rule", ALL_KO_RULES)
@@ -426,9 +427,23 @@ def test_invalid_fixed_handicap_raises(size, stones):
         fixed_handicap_points(size, stones)
 
 
+def shift_inwards(vertices: list[str], size: int) -> list[str]:
+    """Move handicap vertices off the centre lines one line towards the centre."""
+    mid = size // 2
+    out = []
+    for vertex in vertices:
+        row, col = divmod(from_gtp(vertex, size), size)
+        row += 0 if row == mid else (1 if row < mid else -1)
+        col += 0 if col == mid else (1 if col < mid else -1)
+        out.append(to_gtp(row * size + col, size))
+    return sorted(out)
+
+
 def test_fixed_handicap_matches_gnu_go(gnugo):
     """GNU Go's ``fixed_handicap`` for every size 7..19 and count 0..10: same stones, same
-    failures."""
+    failures. One known difference: on 12x12 GNU Go puts the stones on the fourth line,
+    where the GTP specification (and gomill's ``handicap_layout``) keep the third line
+    up to 12x12, as we do."""
     checked = 0
     for size in range(7, 20):
         gnugo.send(f"boardsize {size}")
@@ -440,6 +455,8 @@ def test_fixed_handicap_matches_gnu_go(gnugo):
             except ValueError:
                 ours = None
             theirs = sorted(text.split()) if ok else None
+            if size == 12 and ours is not None:
+                ours = shift_inwards(ours, size)
             assert ours == theirs, (size, stones)
             checked += ours is not None
     assert checked == 3 * 13 + 5 * 6  # 2-4 everywhere, 5-9 on the six odd sizes from 9

@@ -21,6 +21,13 @@ playouts pick uniformly among legal non-eye moves by rejection *without replacem
 
 Random numbers come from a xorshift64* generator whose one-word state is an array the caller
 owns, so every thread and every seed is reproducible.
+
+Light playouts (:func:`light_moves`, :func:`light_playout`, :func:`playout_batch`) run one
+compiled loop that keeps the scalars of ``meta`` in local variables, writes the stone
+placement out inline, and tests a candidate move with one combined legality-and-eye check; they
+play exactly the moves that ``random_light_move`` followed by ``play`` would, and leave ``pts``
+and ``meta`` in exactly the same state. The end-of-playout score is a flood fill with
+caller-owned scratch space (:func:`_area_fill`).
 """
 
 from __future__ import annotations
@@ -59,6 +66,10 @@ N_META = 12
 
 PASS_PADDED = -1
 NO_MOVE = -2
+
+# Marks in ``owner`` while :func:`_area_fill` runs.
+_UNSEEN = 2
+_QUEUED = 3
 
 
 def padded_width(size: int) -> int:
@@ -139,24 +150,6 @@ def _remove_liberty(pts, head, point):
 
 
 @njit(cache=True, inline="always")
-def _remove_empty(pts, meta, point):
-    index = pts[EMPTY_POS, point]
-    last = meta[M_NUM_EMPTY] - 1
-    moved = pts[EMPTY_LIST, last]
-    pts[EMPTY_LIST, index] = moved
-    pts[EMPTY_POS, moved] = index
-    meta[M_NUM_EMPTY] = last
-
-
-@njit(cache=True, inline="always")
-def _add_empty(pts, meta, point):
-    n = meta[M_NUM_EMPTY]
-    pts[EMPTY_LIST, n] = point
-    pts[EMPTY_POS, point] = n
-    meta[M_NUM_EMPTY] = n + 1
-
-
-@njit(cache=True, inline="always")
 def _swap_empty(pts, i, j):
     a = pts[EMPTY_LIST, i]
     b = pts[EMPTY_LIST, j]
@@ -167,6 +160,9 @@ def _swap_empty(pts, i, j):
 
 
 # -- chains ------------------------------------------------------------------------------------
+#
+# The helpers below take the scalars they change (number of empty points, hash) as arguments and
+# return them, instead of reading and writing ``meta``: the playout loop keeps them in registers.
 
 
 @njit(cache=True)
@@ -188,51 +184,54 @@ def _merge_chains(pts, keep, gone):
     pts[LIB_SUM_SQ, keep] += pts[LIB_SUM_SQ, gone]
 
 
-@njit(cache=True)
-def _remove_chain(pts, meta, zob, head):
-    """Take the chain headed by ``head`` off the board; return the number of stones removed."""
-    width = meta[M_SIZE] + 2
+@njit(cache=True, inline="always")
+def _remove_chain(pts, zob, head, width, num_empty, key):
+    """Take the chain headed by ``head`` off the board.
+
+    Returns ``(stones removed, new number of empty points, new hash)``.
+    """
     color = pts[COLOR, head]
     removed = 0
-    key = meta[M_HASH]
     stone = head
     while True:
         pts[COLOR, stone] = EMPTY
         key ^= zob[color, stone]
-        _add_empty(pts, meta, stone)
+        pts[EMPTY_LIST, num_empty] = stone
+        pts[EMPTY_POS, stone] = num_empty
+        num_empty += 1
         removed += 1
         stone = pts[NEXT, stone]
         if stone == head:
             break
-    meta[M_HASH] = key
     # Second pass, once every stone is gone: each removed stone is a new pseudo-liberty of
     # every neighbouring stone (all of the other colour).
     while True:
         nxt = pts[NEXT, stone]
         for q in (stone - width, stone - 1, stone + 1, stone + width):
             c = pts[COLOR, q]
-            if c == BLACK or c == WHITE:
+            if c != EMPTY and c != BORDER:
                 _add_liberty(pts, pts[HEAD, q], stone)
         pts[HEAD, stone] = stone
         pts[NEXT, stone] = stone
         stone = nxt
         if stone == head:
             break
-    return removed
+    return removed, num_empty, key
 
 
-@njit(cache=True)
-def place_stone(pts, meta, zob, point, color):
-    """Put a ``color`` stone on empty ``point`` and resolve captures (no legality check).
+@njit(cache=True, inline="always")
+def _place(pts, zob, point, color, width, num_empty, key):
+    """Put a ``color`` stone on empty ``point`` and capture what it captures; no suicide check.
 
-    Updates chains, pseudo-liberties, the empty list, the hash, capture counts and the simple-ko
-    point, but not the side to move or the move history (see :func:`play`). A move that leaves
-    its own chain without liberties removes it (suicide; only reached when suicide is allowed).
-    Returns the number of opponent stones captured.
+    Returns ``(opponent stones captured, new simple-ko point or -1, number of empty points,
+    hash)``. The new stone's chain may be left without liberties (suicide): see
+    :func:`place_stone`. :func:`light_moves` repeats this body inline (see the note there).
     """
-    width = meta[M_SIZE] + 2
-    other = 3 - color
-    _remove_empty(pts, meta, point)
+    index = pts[EMPTY_POS, point]
+    num_empty -= 1
+    moved = pts[EMPTY_LIST, num_empty]
+    pts[EMPTY_LIST, index] = moved
+    pts[EMPTY_POS, moved] = index
     pts[COLOR, point] = color
     pts[HEAD, point] = point
     pts[NEXT, point] = point
@@ -240,7 +239,8 @@ def place_stone(pts, meta, zob, point, color):
     pts[LIB_COUNT, point] = 0
     pts[LIB_SUM, point] = 0
     pts[LIB_SUM_SQ, point] = 0
-    meta[M_HASH] ^= zob[color, point]
+    key ^= zob[color, point]
+    other = 3 - color
     captured = 0
     captured_point = -1
     neighbours = (point - width, point - 1, point + 1, point + width)
@@ -266,22 +266,41 @@ def place_stone(pts, meta, zob, point, color):
             head = pts[HEAD, q]
             _remove_liberty(pts, head, point)
             if pts[LIB_COUNT, head] == 0:
-                captured += _remove_chain(pts, meta, zob, head)
+                removed, num_empty, key = _remove_chain(pts, zob, head, width, num_empty, key)
+                captured += removed
                 captured_point = q
     mine = pts[HEAD, point]
-    meta[M_KO_POINT] = -1
+    ko = -1
     if captured == 1 and pts[SIZE, mine] == 1 and pts[LIB_COUNT, mine] == 1:
-        meta[M_KO_POINT] = captured_point
+        ko = captured_point
+    return captured, ko, num_empty, key
+
+
+@njit(cache=True)
+def place_stone(pts, meta, zob, point, color):
+    """Put a ``color`` stone on empty ``point`` and resolve captures (no legality check).
+
+    Updates chains, pseudo-liberties, the empty list, the hash, capture counts and the simple-ko
+    point, but not the side to move or the move history (see :func:`play`). A move that leaves
+    its own chain without liberties removes it (suicide; only reached when suicide is allowed).
+    Returns the number of opponent stones captured.
+    """
+    width = meta[M_SIZE] + 2
+    captured, ko, num_empty, key = _place(pts, zob, point, color, width, meta[M_NUM_EMPTY],
+                                          meta[M_HASH])
+    lost = 0
+    mine = pts[HEAD, point]
+    if pts[LIB_COUNT, mine] == 0:
+        lost, num_empty, key = _remove_chain(pts, zob, mine, width, num_empty, key)
+    meta[M_KO_POINT] = ko
+    meta[M_NUM_EMPTY] = num_empty
+    meta[M_HASH] = key
     if color == BLACK:
         meta[M_CAPTURED_BY_BLACK] += captured
+        meta[M_CAPTURED_BY_WHITE] += lost
     else:
         meta[M_CAPTURED_BY_WHITE] += captured
-    if pts[LIB_COUNT, mine] == 0:
-        lost = _remove_chain(pts, meta, zob, mine)
-        if color == BLACK:
-            meta[M_CAPTURED_BY_WHITE] += lost
-        else:
-            meta[M_CAPTURED_BY_BLACK] += lost
+        meta[M_CAPTURED_BY_BLACK] += lost
     return captured
 
 
@@ -304,9 +323,8 @@ def is_legal(pts, meta, point, color):
         if c == color:
             if not _in_atari(pts, pts[HEAD, q]):
                 return True
-        elif c != BORDER:
-            if _in_atari(pts, pts[HEAD, q]):
-                return True
+        elif c != BORDER and _in_atari(pts, pts[HEAD, q]):
+            return True
     return meta[M_ALLOW_SUICIDE] != 0
 
 
@@ -362,9 +380,7 @@ def hash_after(pts, meta, zob, point, color):
     has_liberty = False
     for i, q in enumerate((point - width, point - 1, point + 1, point + width)):
         c = pts[COLOR, q]
-        if c == EMPTY:
-            has_liberty = True
-        elif c == color and not _in_atari(pts, pts[HEAD, q]):
+        if c == EMPTY or (c == color and not _in_atari(pts, pts[HEAD, q])):
             has_liberty = True
         elif c == other:
             head = pts[HEAD, q]
@@ -444,51 +460,62 @@ def area_owner(pts, meta, owner):
     A stone belongs to its colour; an empty region belongs to a colour when it reaches stones
     of that colour only; other points (and the border) are 0. Black is +1, white is -1.
     """
+    queue = np.empty(pts.shape[1], dtype=np.int64)
+    return _area_fill(pts, meta[M_SIZE] + 2, owner, queue)
+
+
+@njit(cache=True)
+def _area_fill(pts, width, owner, queue):
+    """:func:`area_owner` with a caller-owned scratch ``queue`` (int64 per padded point).
+
+    ``owner`` doubles as the visited mark (``_UNSEEN`` for empty points not reached yet), and
+    each region is a breadth-first queue that is then painted. At a playout's end almost every
+    empty region is a single point, so the fill costs a few loads per empty point.
+    """
     n = pts.shape[1]
-    width = meta[M_SIZE] + 2
-    region = np.empty(n, dtype=np.int64)
-    stack = np.empty(n, dtype=np.int64)
-    visited = np.zeros(n, dtype=np.bool_)
     score = 0
     for p in range(n):
         c = pts[COLOR, p]
-        owner[p] = 0
         if c == BLACK:
             owner[p] = 1
             score += 1
         elif c == WHITE:
             owner[p] = -1
             score -= 1
+        elif c == EMPTY:
+            owner[p] = _UNSEEN
+        else:
+            owner[p] = 0
     for start in range(n):
-        if pts[COLOR, start] != EMPTY or visited[start]:
+        if owner[start] != _UNSEEN:
             continue
-        size = 0
-        top = 0
-        stack[0] = start
-        top = 1
-        visited[start] = True
+        queue[0] = start
+        owner[start] = _QUEUED
+        size = 1
         reaches = 0  # bit 1: black, bit 2: white
-        while top > 0:
-            top -= 1
-            p = stack[top]
-            region[size] = p
-            size += 1
+        done = 0
+        while done < size:
+            p = queue[done]
+            done += 1
             for q in (p - width, p - 1, p + 1, p + width):
                 c = pts[COLOR, q]
                 if c == EMPTY:
-                    if not visited[q]:
-                        visited[q] = True
-                        stack[top] = q
-                        top += 1
+                    if owner[q] == _UNSEEN:
+                        owner[q] = _QUEUED
+                        queue[size] = q
+                        size += 1
                 elif c == BLACK:
                     reaches |= 1
                 elif c == WHITE:
                     reaches |= 2
-        if reaches == 1 or reaches == 2:
-            sign = 1 if reaches == 1 else -1
-            for i in range(size):
-                owner[region[i]] = sign
-            score += sign * size
+        sign = 0
+        if reaches == 1:
+            sign = 1
+        elif reaches == 2:
+            sign = -1
+        for i in range(size):
+            owner[queue[i]] = sign
+        score += sign * size
     return score
 
 
@@ -520,20 +547,175 @@ def seed_rng(seed: int) -> np.ndarray:
     return state
 
 
-@njit(cache=True)
-def random_light_move(pts, meta, rng):
-    """A uniformly random legal move for the side to move that does not fill its own eye, as a
-    padded point, or -1 (pass) when there is none. Reorders the empty list, nothing else."""
-    color = meta[M_TO_MOVE]
-    n = meta[M_NUM_EMPTY]
+@njit(cache=True, inline="always")
+def _is_light_move(pts, point, color, ko, width):
+    """True when empty ``point`` is legal for ``color``, the side to move (not the ``ko`` point,
+    not suicide), and not ``color``'s own eye in the sense of :func:`is_eye_like`.
+
+    The same answer as ``is_legal and not is_eye_like`` with suicide forbidden, ordered for
+    speed: a point with an empty neighbour is always playable, and the four neighbour colours
+    are read once and combined without branches.
+    """
+    north = point - width
+    south = point + width
+    cn = pts[COLOR, north]
+    cw = pts[COLOR, point - 1]
+    ce = pts[COLOR, point + 1]
+    cs = pts[COLOR, south]
+    if (cn == EMPTY) | (cw == EMPTY) | (ce == EMPTY) | (cs == EMPTY):
+        return True
+    other = 3 - color
+    if (cn != other) & (cw != other) & (ce != other) & (cs != other):
+        # Every neighbour is own or the edge: an eye unless the diagonals spoil it.
+        enemy = 0
+        edge = 0
+        for q in (north - 1, north + 1, south - 1, south + 1):
+            c = pts[COLOR, q]
+            enemy += c == other
+            edge |= c == BORDER
+        if enemy + edge < 2:
+            return False
+    if point == ko:
+        return False
+    # Legal when it joins an own chain that keeps a liberty or captures an enemy chain.
+    for q in (north, point - 1, point + 1, south):
+        c = pts[COLOR, q]
+        if c == BORDER:
+            continue
+        head = pts[HEAD, q]
+        total = pts[LIB_SUM, head]
+        in_atari = pts[LIB_COUNT, head] * pts[LIB_SUM_SQ, head] == total * total
+        if (c == color) != in_atari:
+            return True
+    return False
+
+
+@njit(cache=True, inline="always")
+def _pick_light_move(pts, rng, color, ko, width, num_empty):
+    """Rejection sampling without replacement over the first ``num_empty`` entries of the empty
+    list: the first light move drawn, or -1 (pass) when there is none."""
+    n = num_empty
     while n > 0:
         i = random_below(rng, n)
         point = pts[EMPTY_LIST, i]
-        if not is_eye_like(pts, meta, point, color) and is_legal(pts, meta, point, color):
+        if _is_light_move(pts, point, color, ko, width):
             return point
         n -= 1
         _swap_empty(pts, i, n)
     return -1
+
+
+@njit(cache=True)
+def random_light_move(pts, meta, rng):
+    """A uniformly random legal move for the side to move that does not fill its own eye, as a
+    padded point, or -1 (pass) when there is none. Reorders the empty list, nothing else.
+
+    Suicide counts as illegal here, whatever ``meta[M_ALLOW_SUICIDE]`` says.
+    """
+    return _pick_light_move(pts, rng, meta[M_TO_MOVE], meta[M_KO_POINT], meta[M_SIZE] + 2,
+                            meta[M_NUM_EMPTY])
+
+
+@njit(cache=True, nogil=True)
+def light_moves(pts, meta, zob, rng, max_moves):
+    """Play random light moves (see :func:`random_light_move`) until two consecutive passes or
+    ``max_moves`` moves; return the number of moves played.
+
+    Exactly a loop of ``play(pts, meta, zob, random_light_move(pts, meta, rng), to_move)``, with
+    the scalars of ``meta`` held in local variables and written back once at the end.
+    """
+    width = meta[M_SIZE] + 2
+    color = meta[M_TO_MOVE]
+    passes = meta[M_PASSES]
+    ko = meta[M_KO_POINT]
+    num_empty = meta[M_NUM_EMPTY]
+    key = meta[M_HASH]
+    captured_by_black = meta[M_CAPTURED_BY_BLACK]
+    captured_by_white = meta[M_CAPTURED_BY_WHITE]
+    last = meta[M_LAST_MOVE]
+    last_2 = meta[M_LAST_MOVE_2]
+    moves = 0
+    while passes < 2 and moves < max_moves:
+        point = _pick_light_move(pts, rng, color, ko, width, num_empty)
+        moves += 1
+        last_2 = last
+        last = point
+        if point < 0:
+            passes += 1
+            ko = -1
+            color = 3 - color
+            continue
+        passes = 0
+        # What follows is _place, written out: numba's reference counting around an inlined
+        # helper that takes arrays cost about a fifth of the speed. Tests check that this loop
+        # and play() agree on every field.
+        index = pts[EMPTY_POS, point]
+        num_empty -= 1
+        moved = pts[EMPTY_LIST, num_empty]
+        pts[EMPTY_LIST, index] = moved
+        pts[EMPTY_POS, moved] = index
+        pts[COLOR, point] = color
+        pts[HEAD, point] = point
+        pts[NEXT, point] = point
+        pts[SIZE, point] = 1
+        pts[LIB_COUNT, point] = 0
+        pts[LIB_SUM, point] = 0
+        pts[LIB_SUM_SQ, point] = 0
+        key ^= zob[color, point]
+        other = 3 - color
+        captured = 0
+        captured_point = -1
+        neighbours = (point - width, point - 1, point + 1, point + width)
+        before = (pts[COLOR, neighbours[0]], pts[COLOR, neighbours[1]],
+                  pts[COLOR, neighbours[2]], pts[COLOR, neighbours[3]])
+        for k in range(4):
+            q = neighbours[k]
+            c = before[k]
+            if c == EMPTY:
+                head = pts[HEAD, point]
+                pts[LIB_COUNT, head] += 1
+                pts[LIB_SUM, head] += q
+                pts[LIB_SUM_SQ, head] += q * q
+            elif c == color:
+                head = pts[HEAD, q]
+                pts[LIB_COUNT, head] -= 1
+                pts[LIB_SUM, head] -= point
+                pts[LIB_SUM_SQ, head] -= point * point
+                mine = pts[HEAD, point]
+                if head != mine:
+                    if pts[SIZE, head] >= pts[SIZE, mine]:
+                        _merge_chains(pts, head, mine)
+                    else:
+                        _merge_chains(pts, mine, head)
+            elif c == other and pts[COLOR, q] == other:
+                head = pts[HEAD, q]
+                pts[LIB_COUNT, head] -= 1
+                pts[LIB_SUM, head] -= point
+                pts[LIB_SUM_SQ, head] -= point * point
+                if pts[LIB_COUNT, head] == 0:
+                    removed, num_empty, key = _remove_chain(pts, zob, head, width, num_empty, key)
+                    captured += removed
+                    captured_point = q
+        mine = pts[HEAD, point]
+        ko = -1
+        if captured == 1 and pts[SIZE, mine] == 1 and pts[LIB_COUNT, mine] == 1:
+            ko = captured_point
+        if color == BLACK:
+            captured_by_black += captured
+        else:
+            captured_by_white += captured
+        color = other
+    meta[M_TO_MOVE] = color
+    meta[M_PASSES] = passes
+    meta[M_KO_POINT] = ko
+    meta[M_NUM_EMPTY] = num_empty
+    meta[M_HASH] = key
+    meta[M_CAPTURED_BY_BLACK] = captured_by_black
+    meta[M_CAPTURED_BY_WHITE] = captured_by_white
+    meta[M_LAST_MOVE] = last
+    meta[M_LAST_MOVE_2] = last_2
+    meta[M_MOVES] += moves
+    return moves
 
 
 @njit(cache=True, nogil=True)
@@ -544,14 +726,7 @@ def light_playout(pts, meta, zob, rng, max_moves, owner):
     Suicide is never played here. ``owner`` receives the final ownership (see
     :func:`area_owner`). Returns black area minus white area (no komi).
     """
-    allow = meta[M_ALLOW_SUICIDE]
-    meta[M_ALLOW_SUICIDE] = 0
-    moves = 0
-    while meta[M_PASSES] < 2 and moves < max_moves:
-        point = random_light_move(pts, meta, rng)
-        play(pts, meta, zob, point, meta[M_TO_MOVE])
-        moves += 1
-    meta[M_ALLOW_SUICIDE] = allow
+    light_moves(pts, meta, zob, rng, max_moves)
     return area_owner(pts, meta, owner)
 
 
@@ -561,15 +736,26 @@ def playout_batch(pts, meta, zob, seed_state, count, max_moves, scores, ownershi
 
     ``scores[i]`` gets playout ``i``'s area score (black minus white), ``lengths[i]`` its number
     of moves, and ``ownership`` (float64 per padded point) accumulates the mean final owner.
+    ``pts`` and ``meta`` are only read, so threads may share them (each with its own
+    ``seed_state`` and outputs).
     """
-    work_pts = np.empty_like(pts)
-    work_meta = np.empty_like(meta)
-    owner = np.zeros(pts.shape[1], dtype=np.int8)
+    n = pts.shape[1]
+    work_pts = np.empty((pts.shape[0], n), dtype=pts.dtype)
+    work_meta = np.empty(meta.shape[0], dtype=meta.dtype)
+    owner = np.zeros(n, dtype=np.int8)
+    queue = np.empty(n, dtype=np.int64)
+    total = np.zeros(n, dtype=np.int64)
+    width = meta[M_SIZE] + 2
     for i in range(count):
-        work_pts[:, :] = pts
-        work_meta[:] = meta
-        start = work_meta[M_MOVES]
-        scores[i] = light_playout(work_pts, work_meta, zob, seed_state, max_moves, owner)
-        lengths[i] = work_meta[M_MOVES] - start
-        for p in range(owner.shape[0]):
-            ownership[p] += owner[p] / count
+        for field in range(pts.shape[0]):
+            for p in range(n):
+                work_pts[field, p] = pts[field, p]
+        for j in range(meta.shape[0]):
+            work_meta[j] = meta[j]
+        lengths[i] = light_moves(work_pts, work_meta, zob, seed_state, max_moves)
+        scores[i] = _area_fill(work_pts, width, owner, queue)
+        for p in range(n):
+            total[p] += owner[p]
+    if count > 0:
+        for p in range(n):
+            ownership[p] += total[p] / count

@@ -1,0 +1,904 @@
+"""The GTP engine: every command and error string in process, GNU Go's helper-command formats,
+a scripted session with ``go-engine gtp``, and a seeded fuzz of hostile input."""
+
+from __future__ import annotations
+
+import io
+import os
+import queue
+import re
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import GtpClient
+
+from go_engine.cli import EngineOptions
+from go_engine.interfaces.gtp import (
+    MIN_SEARCH_SECONDS,
+    Clock,
+    GtpEngine,
+    TimeControl,
+    TimeSystem,
+    _chains_text,
+    free_handicap_points,
+    preprocess,
+    read_lines,
+    serve,
+)
+from go_engine.rules.coords import BLACK, RESIGN, WHITE, from_gtp, to_gtp
+from go_engine.rules.game import Game, KoRule, Rules, fixed_handicap_points
+from go_engine.rules.sgf import load_sgf, save_sgf
+from go_engine.search.config import SearchConfig
+from go_engine.search.player import Decision
+
+REQUIRED = ["protocol_version", "name", "version", "known_command", "list_commands", "quit",
+            "boardsize", "clear_board", "komi", "play", "genmove"]
+EXTRA = ["undo", "showboard", "final_score", "final_status_list", "fixed_handicap",
+         "place_free_handicap", "set_free_handicap", "time_settings", "time_left",
+         "kgs-time_settings", "loadsgf", "printsgf", "reg_genmove", "is_legal", "list_stones",
+         "countlib", "captures"]
+
+
+def make_engine(size: int = 9, playouts: int = 20, seconds: float = 0.0,
+                rules: Rules | None = None, player=None) -> GtpEngine:
+    search = SearchConfig(playouts=playouts, seconds=seconds, seed=1, resign_threshold=0.0)
+    return GtpEngine(EngineOptions(size, rules or Rules(), search), player)
+
+
+@pytest.fixture
+def engine():
+    engine = make_engine()
+    yield engine
+    engine.close()
+
+
+def ask(engine: GtpEngine, line: str | bytes) -> str | None:
+    """The full response to ``line`` (ending in a blank line), or None."""
+    return engine.handle_line(line)
+
+
+def ok(engine: GtpEngine, line: str) -> str:
+    """The result of a command that must succeed."""
+    response = engine.handle_line(line)
+    assert response is not None and response.startswith("="), (line, response)
+    assert response.endswith("\n\n")
+    return response[response.index(" ") + 1:-2] if " " in response.split("\n")[0] else ""
+
+
+def fails(engine: GtpEngine, line: str) -> str:
+    """The error message of a command that must fail."""
+    response = engine.handle_line(line)
+    assert response is not None and response.startswith("?"), (line, response)
+    return response.split(" ", 1)[1].rstrip("\n")
+
+
+def play_all(engine: GtpEngine, moves: str) -> None:
+    color = "b"
+    for vertex in moves.split():
+        ok(engine, f"play {color} {vertex}")
+        color = "w" if color == "b" else "b"
+
+
+# -- protocol ---------------------------------------------------------------------------------
+
+
+def test_ids_are_echoed_on_success_and_failure(engine):
+    assert ask(engine, "12 name") == "=12 go-engine\n\n"
+    assert ask(engine, "007 name") == "=7 go-engine\n\n"
+    assert ask(engine, "0 name") == "=0 go-engine\n\n"
+    assert ask(engine, "13 foo") == "?13 unknown command\n\n"
+    assert ask(engine, "14 boardsize x") == "?14 syntax error\n\n"
+    assert ask(engine, "15") == "?15 unknown command\n\n"
+    huge = "9" * 5000
+    assert ask(engine, f"{huge} name") == f"={huge} go-engine\n\n"
+
+
+def test_preprocessing_follows_the_spec(engine):
+    assert ask(engine, "") is None
+    assert ask(engine, "   \t  ") is None
+    assert ask(engine, "# a comment line") is None
+    assert ask(engine, "name # trailing comment") == "= go-engine\n\n"
+    assert ask(engine, "\tname\t") == "= go-engine\n\n"
+    assert ask(engine, "1\tname") == "=1 go-engine\n\n"
+    assert ask(engine, "na\x00me\r\n") == "= go-engine\n\n"  # control characters vanish
+    assert ask(engine, b"na\x01\x7fme\n") == "= go-engine\n\n"
+    assert preprocess("play b\tA1 # x\n") == "play b A1"
+    assert ask(engine, b"\x00\x01\x02") is None
+
+
+def test_hostile_bytes_give_errors(engine):
+    assert ask(engine, b"\xff\xfe\xfd") == "? unknown command\n\n"
+    assert ask(engine, b"3 pl\xc3ay b A1") == "?3 unknown command\n\n"
+    assert ask(engine, b"4 play b \xe2\x82\xac1") == "?4 syntax error\n\n"
+    assert ask(engine, "5 play b A\u00b2") == "?5 syntax error\n\n"  # a Unicode digit
+    assert ask(engine, "6 boardsize \u0661\u0669") == "?6 syntax error\n\n"  # Arabic-Indic 19
+    assert ask(engine, "\uff11 name") == "? unknown command\n\n"  # a full-width digit id
+    assert ask(engine, "7 " + "x" * 1_000_000) == "?7 unknown command\n\n"
+    assert ask(engine, "8 play b " + "A" * 1_000_000) == "?8 syntax error\n\n"
+    assert ask(engine, "9 boardsize " + "9" * 100_000) == "?9 syntax error\n\n"
+    assert ask(engine, "10 komi " + "9" * 400) == "?10 syntax error\n\n"
+    assert ask(engine, "11 __init__") == "?11 unknown command\n\n"
+    assert ask(engine, "12 cmd_name") == "?12 unknown command\n\n"
+    assert ok(engine, "list_stones black") == ""
+
+
+def test_every_command_parses_its_arguments_strictly(engine):
+    for line in ["protocol_version 1", "name x", "quit now", "known_command", "boardsize",
+                 "boardsize 9 9", "clear_board 1", "komi", "komi 1 2", "play b", "play",
+                 "play b A1 A2", "genmove", "genmove b w", "undo 1", "final_score x",
+                 "final_status_list", "fixed_handicap", "place_free_handicap",
+                 "set_free_handicap", "time_settings 1 2", "time_left b 1",
+                 "kgs-time_settings", "loadsgf", "reg_genmove", "is_legal b", "list_stones",
+                 "countlib", "captures", "showboard x", "printsgf a b"]:
+        assert fails(engine, line) == "syntax error", line
+    assert not engine.finished
+
+
+def test_a_failing_handler_is_an_internal_error_and_the_engine_goes_on(engine, monkeypatch):
+    def broken(*args):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setitem(engine.commands, "showboard", broken)
+    assert ask(engine, "4 showboard") == "?4 internal error\n\n"
+    assert ask(engine, "5 name") == "=5 go-engine\n\n"
+
+
+# -- administrative ---------------------------------------------------------------------------
+
+
+def test_administrative_commands(engine):
+    assert ok(engine, "protocol_version") == "2"
+    assert ok(engine, "name") == "go-engine"
+    assert re.fullmatch(r"\d+\.\d+\.\d+.*|unknown", ok(engine, "version"))
+    listed = ok(engine, "list_commands").split("\n")
+    assert listed == sorted(listed)
+    assert set(REQUIRED + EXTRA) <= set(listed)
+    for command in listed:
+        assert ok(engine, f"known_command {command}") == "true"
+    assert ok(engine, "known_command foo") == "false"
+    assert ok(engine, "known_command cmd_play") == "false"
+    assert ask(engine, "9 quit") == "=9 \n\n"
+    assert engine.finished
+
+
+# -- setup ------------------------------------------------------------------------------------
+
+
+def test_boardsize_and_clear_board(engine):
+    play_all(engine, "E5 C3")
+    ok(engine, "boardsize 13")
+    assert engine.game.size == 13 and engine.game.board.stone_count() == 0
+    for bad in ["1", "0", "-3", "26", "99999999999999999999"]:
+        assert fails(engine, f"boardsize {bad}") == "unacceptable size"
+    for bad in ["x", "9.0", "9x9", "+"]:
+        assert fails(engine, f"boardsize {bad}") == "syntax error"
+    assert engine.game.size == 13
+    ok(engine, "boardsize 2")
+    ok(engine, "boardsize 25")
+    ok(engine, "play b Z25")
+    ok(engine, "clear_board")
+    assert engine.game.size == 25 and not engine.game.moves
+    assert engine.game.board.stone_count() == 0
+
+
+def test_komi(engine):
+    ok(engine, "komi 6.5")
+    assert engine.game.komi == 6.5
+    ok(engine, "komi -3")
+    ok(engine, "komi 0")
+    assert engine.game.komi == 0
+    for bad in ["x", "nan", "inf", "-inf", "1e999", "6,5", "1_0"]:
+        assert fails(engine, f"komi {bad}") == "syntax error"
+    ok(engine, "komi 7.5")
+    ok(engine, "clear_board")
+    assert engine.game.komi == 7.5  # komi survives clear_board and boardsize
+    ok(engine, "boardsize 7")
+    assert engine.game.komi == 7.5
+
+
+def test_fixed_handicap(engine):
+    assert ok(engine, "fixed_handicap 2") == "G7 C3"  # board order, as GNU Go prints it
+    assert engine.game.to_move == WHITE
+    assert fails(engine, "fixed_handicap 2") == "board not empty"
+    assert fails(engine, "undo") == "cannot undo"
+    ok(engine, "clear_board")
+    assert ok(engine, "fixed_handicap 9") == "C7 E7 G7 C5 E5 G5 C3 E3 G3"
+    for size, stones in [(9, 1), (9, 10), (9, 0), (9, -1), (8, 5), (5, 2)]:
+        ok(engine, f"boardsize {size}")
+        assert fails(engine, f"fixed_handicap {stones}") == "invalid handicap"
+    ok(engine, "boardsize 19")
+    assert ok(engine, "fixed_handicap 4") == "D16 Q16 D4 Q4"
+    ok(engine, "clear_board")
+    ok(engine, "play b pass")
+    assert fails(engine, "fixed_handicap 2") == "board not empty"
+
+
+def test_place_free_handicap(engine):
+    assert ok(engine, "place_free_handicap 3") == "C7 G7 C3"
+    assert fails(engine, "place_free_handicap 3") == "board not empty"
+    ok(engine, "boardsize 5")
+    stones = ok(engine, "place_free_handicap 4").split()
+    assert stones == ["B4", "D4", "B2", "D2"]
+    assert engine.game.to_move == WHITE
+    for size in range(2, 20):
+        ok(engine, f"boardsize {size}")
+        for bad in [0, 1, size * size, 10**9]:
+            assert fails(engine, f"place_free_handicap {bad}") == "invalid handicap"
+        for count in sorted({2, 3, 5, 10, size * size // 2, size * size - 1}):
+            if count < 2 or count > size * size - 1:
+                continue
+            ok(engine, "clear_board")
+            placed = [from_gtp(v, size) for v in ok(engine, f"place_free_handicap {count}").split()]
+            assert 2 <= len(placed) <= count
+            assert len(set(placed)) == len(placed)
+            assert placed == sorted(placed)
+            assert engine.game.board.stone_count() == len(placed)
+            for point in placed:
+                assert engine.game.board.liberty_count(point) > 0
+
+
+def test_free_handicap_points_spread_out():
+    points = free_handicap_points(19, 12)
+    assert set(fixed_handicap_points(19, 9)) <= set(points)
+    assert len(points) == 12
+    assert free_handicap_points(13, 4) == sorted(fixed_handicap_points(13, 4))
+
+
+def test_set_free_handicap(engine):
+    ok(engine, "set_free_handicap A1 J9 E5")
+    assert sorted(engine.game.handicap) == sorted(from_gtp(v, 9) for v in ["A1", "J9", "E5"])
+    assert engine.game.to_move == WHITE
+    assert fails(engine, "set_free_handicap B2 C3") == "board not empty"
+    ok(engine, "clear_board")
+    for bad in ["A1", "A1 A1", "A1 pass", "pass pass"]:
+        assert fails(engine, f"set_free_handicap {bad}") == "bad vertex list"
+    assert fails(engine, "set_free_handicap A1 Z9") == "syntax error"
+    assert fails(engine, "set_free_handicap A1 I3") == "syntax error"
+    ok(engine, "boardsize 2")
+    assert fails(engine, "set_free_handicap A1 A2 B1 B2") == "bad vertex list"
+    assert engine.game.board.stone_count() == 0
+    ok(engine, "set_free_handicap A1 B2")
+
+
+# -- play -------------------------------------------------------------------------------------
+
+
+def test_play_and_its_errors(engine):
+    ok(engine, "play b E5")
+    ok(engine, "play WHITE e6")
+    ok(engine, "play Black pass")
+    ok(engine, "play w PASS")
+    assert fails(engine, "play b E5") == "illegal move"
+    for bad in ["x E5", "b Z9", "b J10", "b A0", "b I5", "b E", "b 5", "b resign", "b E5.0",
+                "bw E5", "b E05x", "b -E5"]:
+        assert fails(engine, f"play {bad}") == "syntax error", bad
+
+
+def test_simple_ko_and_suicide_are_illegal(engine):
+    ok(engine, "boardsize 5")
+    # . X O . .
+    # X O . O .     Black C4 takes B4; White may not take back at once.
+    # . X O . .
+    for command in ["b B5", "b A4", "b B3", "w C5", "w B4", "w D4", "w C3", "b C4"]:
+        ok(engine, f"play {command}")
+    assert ok(engine, "list_stones white") == "C5 D4 C3"
+    assert fails(engine, "play w B4") == "illegal move"
+    assert ok(engine, "is_legal w B4") == "0"
+    ok(engine, "play w E1")
+    ok(engine, "play b E2")
+    ok(engine, "play w B4")  # now it is legal: the ko threat was answered
+    ok(engine, "clear_board")
+    ok(engine, "play w A2")
+    ok(engine, "play w B1")
+    assert fails(engine, "play b A1") == "illegal move"  # suicide
+    assert ok(engine, "is_legal b A1") == "0"
+
+
+def test_genmove_plays_a_legal_move(engine):
+    moves = []
+    for color in "bwbwb":
+        vertex = ok(engine, f"genmove {color}")
+        point = from_gtp(vertex, 9)
+        assert point != RESIGN
+        moves.append(point)
+    assert [m.point for m in engine.game.moves] == moves
+    assert [m.color for m in engine.game.moves] == [BLACK, WHITE, BLACK, WHITE, BLACK]
+    ok(engine, "genmove b")  # out of turn is allowed
+    assert engine.game.moves[-1].color == BLACK
+    assert fails(engine, "genmove x") == "syntax error"
+
+
+def test_reg_genmove_changes_nothing(engine):
+    play_all(engine, "E5 C3")
+    before = (ok(engine, "list_stones black"), ok(engine, "list_stones white"),
+              len(engine.game.moves), engine.game.to_move)
+    vertex = ok(engine, "reg_genmove b")
+    assert engine.game.is_legal(from_gtp(vertex, 9), BLACK)
+    after = (ok(engine, "list_stones black"), ok(engine, "list_stones white"),
+             len(engine.game.moves), engine.game.to_move)
+    assert before == after
+
+
+class ScriptedPlayer:
+    """A stand-in player that answers genmove from a list of moves."""
+
+    def __init__(self, moves: list[int]) -> None:
+        self.moves = list(moves)
+        self.calls: list[dict] = []
+
+    def genmove(self, game, color=None, *, playouts=None, seconds=None) -> Decision:
+        self.calls.append({"playouts": playouts, "seconds": seconds, "color": color})
+        return Decision(self.moves.pop(0), None, "scripted")
+
+    def new_game(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def test_resignation_is_answered_and_the_game_may_go_on():
+    player = ScriptedPlayer([from_gtp("E5", 9), RESIGN, RESIGN])
+    engine = make_engine(player=player)
+    assert ok(engine, "genmove b") == "E5"
+    assert ok(engine, "genmove w") == "resign"
+    assert ok(engine, "final_score") == "B+R"
+    sgf = load_sgf(ok(engine, "printsgf"))
+    assert sgf.result == "B+R" and len(sgf.moves) == 1
+    ok(engine, "play w C3")  # the controller goes on: the resignation is forgotten
+    assert ok(engine, "final_score") != "B+R"
+    assert ok(engine, "genmove b") == "resign"
+    assert ok(engine, "final_score") == "W+R"
+    ok(engine, "undo")
+    assert ok(engine, "list_stones white") == ""
+    assert ok(engine, "final_score") != "W+R"
+
+
+def test_undo(engine):
+    assert fails(engine, "undo") == "cannot undo"
+    play_all(engine, "E5 C3 pass")
+    ok(engine, "undo")
+    ok(engine, "undo")
+    assert ok(engine, "list_stones white") == ""
+    assert engine.game.to_move == WHITE
+    ok(engine, "undo")
+    assert fails(engine, "undo") == "cannot undo"
+    ok(engine, "genmove b")
+    ok(engine, "undo")
+    assert engine.game.board.stone_count() == 0
+
+
+def test_showboard_draws_like_gnugo(engine):
+    play_all(engine, "C3 D3")
+    board = ok(engine, "showboard")
+    lines = board.split("\n")
+    assert lines[0] == ""
+    assert lines[1] == "   A B C D E F G H J"
+    assert lines[2] == " 9 . . . . . . . . . 9"
+    assert lines[8] == " 3 . . X O . . . . . 3"
+    assert lines[9] == " 2 . . . . . . . . . 2     WHITE (O) has captured 0 stones"
+    assert lines[10] == " 1 . . . . . . . . . 1     BLACK (X) has captured 0 stones"
+    assert lines[11] == lines[1]
+    ok(engine, "boardsize 19")
+    assert ok(engine, "showboard").split("\n")[2].startswith("19 . .")
+
+
+# -- scoring ----------------------------------------------------------------------------------
+
+
+SETTLED = """
+(;GM[1]FF[4]SZ[5]KM[0.5]RU[Chinese]
+;B[cc];W[dc];B[ca];W[da];B[cb];W[db];B[cd];W[dd];B[ce];W[de]
+;B[bb];W[ac];B[tt];W[tt])
+"""
+
+
+def test_final_score_and_status_lists(engine, tmp_path):
+    # Black owns columns A-C, White D-E; a white stone sits dead in Black's area at A3.
+    path = tmp_path / "settled.sgf"
+    path.write_text(SETTLED)
+    ok(engine, f"loadsgf {path}")
+    assert ok(engine, "final_score") == "B+4.5"  # 15 - 10 - 0.5
+    assert ok(engine, "final_status_list dead") == "A3"
+    assert ok(engine, "final_status_list seki") == ""
+    alive = ok(engine, "final_status_list alive")
+    assert alive.split("\n") == ["C5 B4 C4 C3 C2 C1", "D5 D4 D3 D2 D1"]
+    assert ok(engine, "final_status_list ALIVE") == alive
+    assert fails(engine, "final_status_list dying") == "syntax error"
+    record = load_sgf(ok(engine, "printsgf"))
+    assert record.result == "B+4.5"
+
+
+def test_status_lists_give_one_chain_a_line_in_board_order(engine):
+    play_all(engine, "E5 E6 D6 B2 pass C2 pass C3")
+    alive = ok(engine, "final_status_list alive")
+    dead = ok(engine, "final_status_list dead")
+    lines = [line for line in (alive + "\n" + dead).split("\n") if line]
+    stones = sorted(v for line in lines for v in line.split())
+    assert stones == sorted(["E5", "E6", "D6", "B2", "C2", "C3"])
+    assert _chains_text(engine.game.board, {from_gtp(v, 9) for v in stones}).split("\n") == [
+        "D6", "E6", "E5", "C3 B2 C2"]  # as GNU Go orders its dragons
+
+
+# -- time -------------------------------------------------------------------------------------
+
+
+def test_time_commands_store_settings(engine):
+    ok(engine, "time_settings 300 30 5")
+    assert engine.time_control == TimeControl(TimeSystem.CANADIAN, 300, 30, 5)
+    ok(engine, "time_settings 60 0 0")
+    assert engine.time_control == TimeControl(TimeSystem.ABSOLUTE, 60)
+    ok(engine, "time_settings 0 1 0")
+    assert engine.time_control.system == TimeSystem.NONE
+    ok(engine, "time_left b 12 3")
+    assert engine.clocks[BLACK] == Clock(12, 3)
+    ok(engine, "kgs-time_settings none")
+    assert engine.time_control.system == TimeSystem.NONE
+    ok(engine, "kgs-time_settings absolute 600")
+    assert engine.time_control == TimeControl(TimeSystem.ABSOLUTE, 600)
+    ok(engine, "kgs-time_settings byoyomi 600 30 5")
+    assert engine.time_control == TimeControl(TimeSystem.BYOYOMI, 600, 30, 5)
+    ok(engine, "kgs-time_settings canadian 600 300 25")
+    assert engine.time_control == TimeControl(TimeSystem.CANADIAN, 600, 300, 25)
+    for bad in ["time_settings -1 0 0", "time_settings a b c", "time_settings 1 2 3.5",
+                "time_left x 10 0", "time_left b -1 0", "time_left b 10 -2",
+                "kgs-time_settings fischer 1 2", "kgs-time_settings none 5",
+                "kgs-time_settings absolute", "kgs-time_settings byoyomi 1 2",
+                "kgs-time_settings canadian 1 2 3 4", "kgs-time_settings absolute nan"]:
+        assert fails(engine, bad) == "syntax error", bad
+
+
+def test_time_budget():
+    absolute = TimeControl(TimeSystem.ABSOLUTE, 600)
+    assert absolute.budget(Clock(600), 100) == pytest.approx(6.0)
+    assert absolute.budget(Clock(600), 5) == pytest.approx(30.0)  # never fewer than 20 moves
+    assert absolute.budget(Clock(0.01), 5) == MIN_SEARCH_SECONDS
+    canadian = TimeControl(TimeSystem.CANADIAN, 0, 60, 10)
+    assert canadian.budget(Clock(60, 10), 50) == pytest.approx(6.0 - 1.0)
+    assert canadian.budget(Clock(10, 2), 50) == pytest.approx(4.0)
+    assert canadian.budget(Clock(1, 1), 50) == pytest.approx(0.75)
+    with_main = TimeControl(TimeSystem.CANADIAN, 60, 60, 10)
+    assert with_main.budget(Clock(1, 0), 50) == pytest.approx(5.0)  # overtime follows
+    byoyomi = TimeControl(TimeSystem.BYOYOMI, 0, 30, 5)
+    assert byoyomi.budget(Clock(30, 5), 50) == pytest.approx(29.0)
+    assert TimeControl().budget(Clock(0), 50) is None
+
+
+def test_clock_runs_down_without_time_left():
+    canadian = TimeControl(TimeSystem.CANADIAN, 10, 20, 2)
+    clock = canadian.new_clock()
+    canadian.spend(clock, 4)
+    assert clock == Clock(6, 0)
+    canadian.spend(clock, 7)  # main time runs out: into the first period, one stone played
+    assert clock == Clock(19, 1)
+    canadian.spend(clock, 5)  # the period's last stone: a fresh period
+    assert clock == Clock(20, 2)
+    byoyomi = TimeControl(TimeSystem.BYOYOMI, 0, 10, 3)
+    clock = byoyomi.new_clock()
+    assert clock == Clock(10, 3)
+    byoyomi.spend(clock, 4)
+    assert clock == Clock(10, 3)
+    byoyomi.spend(clock, 11)
+    assert clock == Clock(10, 2)
+    absolute = TimeControl(TimeSystem.ABSOLUTE, 5)
+    clock = absolute.new_clock()
+    absolute.spend(clock, 9)
+    assert clock == Clock(0, 0)
+
+
+def test_genmove_passes_the_smaller_limit_to_the_search():
+    player = ScriptedPlayer([from_gtp(v, 9) for v in ["E5", "C3", "G7", "D4"]])
+    engine = make_engine(player=player, playouts=500, seconds=3.0)
+    ok(engine, "genmove b")
+    assert player.calls[-1] == {"playouts": 500, "seconds": 3.0, "color": BLACK}
+    ok(engine, "time_settings 0 10 5")  # Canadian: 10 s for 5 stones
+    ok(engine, "genmove w")
+    assert player.calls[-1]["seconds"] == pytest.approx(1.5)
+    ok(engine, "time_left b 1000 0")
+    ok(engine, "time_settings 1000 0 0")
+    ok(engine, "genmove b")
+    assert player.calls[-1]["seconds"] == 3.0  # the --time limit is smaller
+    ok(engine, "time_left w 0.2 1")
+    ok(engine, "genmove w")
+    assert player.calls[-1]["seconds"] == pytest.approx(MIN_SEARCH_SECONDS)
+
+
+def test_the_clock_stops_a_search_that_playouts_would_not():
+    engine = make_engine(playouts=10**9)
+    ok(engine, "time_settings 0 1 1")  # one second a move
+    start = time.perf_counter()
+    vertex = ok(engine, "genmove b")
+    elapsed = time.perf_counter() - start
+    assert 0.5 < elapsed < 1.5  # the budget: 1 s less a quarter kept back
+    assert engine.game.moves[-1].point == from_gtp(vertex, 9)
+    engine.close()
+
+
+# -- SGF --------------------------------------------------------------------------------------
+
+
+def write_game(tmp_path: Path) -> Path:
+    game = Game(9, Rules(komi=6.5))
+    for vertex in ["E5", "C5", "G3", "C3"]:
+        game.play(from_gtp(vertex, 9))
+    path = tmp_path / "game.sgf"
+    path.write_bytes(save_sgf(game))
+    return path
+
+
+def test_loadsgf(engine, tmp_path):
+    path = write_game(tmp_path)
+    ok(engine, "boardsize 13")
+    assert ok(engine, f"loadsgf {path}") == ""
+    assert engine.game.size == 9 and engine.game.komi == 6.5
+    assert ok(engine, "list_stones black") == "E5 G3"
+    assert ok(engine, "list_stones white") == "C5 C3"
+    ok(engine, f"loadsgf {path} 3")  # the position before move 3
+    assert ok(engine, "list_stones black") == "E5"
+    assert ok(engine, "list_stones white") == "C5"
+    assert engine.game.to_move == BLACK
+    ok(engine, f"loadsgf {path} 1")
+    assert engine.game.board.stone_count() == 0
+    ok(engine, f"loadsgf {path} 99")
+    assert len(engine.game.moves) == 4
+    ok(engine, "undo")
+    assert len(engine.game.moves) == 3
+    assert fails(engine, f"loadsgf {path} 0") == "syntax error"
+    assert fails(engine, f"loadsgf {path} x") == "syntax error"
+    garbage = tmp_path / "garbage.sgf"
+    garbage.write_bytes(b"\x00\xffnot sgf at all")
+    bad_move = tmp_path / "bad.sgf"
+    bad_move.write_text("(;GM[1]SZ[9];B[ee];W[ee])")
+    for name in [tmp_path / "missing.sgf", garbage, bad_move, tmp_path, "/dev/zero"]:
+        assert fails(engine, f"loadsgf {name}") == "cannot load file"
+    assert len(engine.game.moves) == 3  # a failed load changes nothing
+
+
+def test_printsgf(engine, tmp_path):
+    ok(engine, "komi 5.5")
+    ok(engine, "fixed_handicap 2")
+    ok(engine, "play w E5")
+    ok(engine, "genmove b")
+    text = ok(engine, "printsgf")
+    assert "\n\n" not in text
+    record = load_sgf(text)
+    assert record.size == 9 and record.komi == 5.5
+    assert sorted(record.handicap) == sorted(engine.game.handicap)
+    assert [(m.color, m.point) for m in record.moves] == [
+        (m.color, m.point) for m in engine.game.moves]
+    assert record.comments[1]  # the engine's move carries its search summary
+    path = tmp_path / "out.sgf"
+    assert ok(engine, f"printsgf {path}") == ""
+    assert load_sgf(path.read_bytes()).moves == record.moves
+    assert fails(engine, f"printsgf {tmp_path / 'no' / 'such' / 'dir.sgf'}") == "cannot save file"
+    assert fails(engine, f"printsgf {tmp_path}") == "cannot save file"
+
+
+# -- GNU Go's helper commands -----------------------------------------------------------------
+
+
+def test_helper_commands(engine):
+    play_all(engine, "C3 D3 E5 A1 A2 pass B1")  # black B1 captures A1
+    assert ok(engine, "list_stones black") == "E5 C3 A2 B1"
+    assert ok(engine, "list_stones white") == "D3"
+    assert ok(engine, "list_stones b") == "E5 C3 A2 B1"
+    assert ok(engine, "is_legal b C3") == "0"
+    assert ok(engine, "is_legal w A1") == "0"  # suicide
+    assert ok(engine, "is_legal w C1") == "1"
+    assert ok(engine, "is_legal w pass") == "1"
+    assert ok(engine, "countlib C3") == "3"
+    assert ok(engine, "countlib A2") == "3"
+    assert ok(engine, "countlib D3") == "3"
+    assert ok(engine, "captures black") == "1"
+    assert ok(engine, "captures white") == "0"
+    assert fails(engine, "countlib E6") == "vertex must not be empty"
+    for bad in ["countlib pass", "countlib Z1", "is_legal b resign", "is_legal x C4",
+                "list_stones empty", "captures", "captures both"]:
+        assert fails(engine, bad) == "syntax error", bad
+
+
+def random_gtp_game(size: int, moves: int, seed: int) -> list[tuple[int, int]]:
+    """A random legal game under simple ko (what GNU Go plays by default)."""
+    rng = np.random.default_rng(seed)
+    game = Game(size, Rules(ko_rule=KoRule.SIMPLE))
+    played = []
+    for _ in range(moves):
+        legal = np.flatnonzero(game.legal_moves()[:-1])
+        if len(legal) == 0 or rng.random() < 0.03:
+            point = game.pass_point
+        else:
+            point = int(rng.choice(legal))
+        played.append((game.to_move, point))
+        game.play(point)
+    return played
+
+
+@pytest.mark.parametrize("size, moves, seed", [(9, 60, 1), (9, 140, 2), (7, 90, 3),
+                                               (13, 120, 4)])
+def test_helper_commands_answer_like_gnugo(gnugo_path, size, moves, seed):
+    """Same moves into both engines; is_legal, list_stones, countlib and captures agree
+    character for character."""
+    engine = make_engine(size=size, rules=Rules(ko_rule=KoRule.SIMPLE))
+    with GtpClient([gnugo_path, "--mode", "gtp"]) as gnugo:
+        gnugo.send(f"boardsize {size}")
+        gnugo.send("clear_board")
+        for color, point in random_gtp_game(size, moves, seed):
+            command = f"play {'b' if color == BLACK else 'w'} {to_gtp(point, size)}"
+            gnugo.send(command)
+            ok(engine, command)
+        queries = ["list_stones black", "list_stones white", "captures black",
+                   "captures white"]
+        for point in range(size * size):
+            vertex = to_gtp(point, size)
+            queries += [f"is_legal black {vertex}", f"is_legal white {vertex}"]
+            if engine.game.board.color_at(point):
+                queries.append(f"countlib {vertex}")
+        theirs = gnugo.batch(queries)
+    for query, (good, answer) in zip(queries, theirs, strict=True):
+        assert good, query
+        assert ok(engine, query) == answer, query
+    engine.close()
+
+
+# -- I/O --------------------------------------------------------------------------------------
+
+
+def test_serve_reads_bytes_and_stops_at_quit(engine):
+    stdin = io.BytesIO(b"1 name\n\n# note\n2 foo\r\n3 quit\n4 name\n")
+    stdout = io.BytesIO()
+    serve(engine, stdin, stdout)
+    assert stdout.getvalue() == b"=1 go-engine\n\n?2 unknown command\n\n=3 \n\n"
+
+
+def test_over_long_lines_are_read_to_the_end_and_refused(engine):
+    stdin = io.BytesIO(b"5 play b " + b"A" * 5000 + b"\n6 zz" + b"z" * 5000 + b"\n7 name")
+    stdout = io.BytesIO()
+    serve(engine, stdin, stdout, max_line=1000)
+    assert stdout.getvalue() == b"?5 syntax error\n\n?6 unknown command\n\n=7 go-engine\n\n"
+    lines = list(read_lines(io.BytesIO(b"ab\n" + b"c" * 25 + b"\nd"), max_line=10))
+    assert lines == [(b"ab\n", False), (b"c" * 10, True), (b"d", False)]
+
+
+# -- as a real process ------------------------------------------------------------------------
+
+
+def engine_command(*extra: str) -> list[str]:
+    """``go-engine ARGS``: the console script of this interpreter's environment."""
+    beside = Path(sys.executable).with_name("go-engine")
+    script = str(beside) if beside.exists() else shutil.which("go-engine")
+    if script is None:
+        return [sys.executable, "-m", "go_engine", *extra]
+    return [script, *extra]
+
+
+class EngineProcess:
+    """``go-engine gtp`` with a thread draining its stdout, so huge writes cannot deadlock."""
+
+    def __init__(self, argv: list[str], cwd: Path) -> None:
+        self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=subprocess.DEVNULL, cwd=cwd)
+        self.lines: queue.Queue[bytes] = queue.Queue()
+        self.reader = threading.Thread(target=self._read, daemon=True)
+        self.reader.start()
+
+    def _read(self) -> None:
+        for line in self.process.stdout:
+            self.lines.put(line)
+        self.lines.put(b"")
+
+    def write(self, data: bytes) -> None:
+        self.process.stdin.write(data)
+        self.process.stdin.flush()
+
+    def response(self, timeout: float = 30.0) -> str:
+        """The next full response, without its closing blank line."""
+        lines = []
+        while True:
+            line = self.lines.get(timeout=timeout)
+            if line == b"":
+                raise AssertionError(f"the engine died (exit {self.process.poll()})")
+            if line == b"\n":
+                return b"".join(lines).decode("utf-8", "replace").rstrip()
+            lines.append(line)
+
+    def ask(self, command: str) -> str:
+        self.write(command.encode() + b"\n")
+        return self.response()
+
+    def close(self) -> int:
+        if self.process.poll() is None:
+            self.write(b"quit\n")
+            assert self.response() == "="
+        return self.process.wait(timeout=30)
+
+
+def test_scripted_session(tmp_path):
+    proc = EngineProcess(engine_command("gtp", "--size", "9", "--playouts", "20", "--seed",
+                                        "3"), tmp_path)
+    script = [
+        ("1 protocol_version", "=1 2"), ("2 name", "=2 go-engine"),
+        ("boardsize 7", "="), ("komi 0.5", "="), ("clear_board", "="),
+        ("3 play b D4", "=3"), ("play w D4", "? illegal move"), ("4 play x D4", "?4 syntax error"),
+        ("foo", "? unknown command"), ("list_stones black", "= D4"),
+        ("countlib D4", "= 4"), ("undo", "="), ("undo", "? cannot undo"),
+        ("fixed_handicap 2", "= E5 C3"), ("is_legal w C3", "= 0"),
+        ("boardsize 30", "? unacceptable size"), ("known_command genmove", "= true"),
+    ]
+    for command, expected in script:
+        assert proc.ask(command) == expected, command
+    vertex = proc.ask("5 genmove w")
+    assert re.fullmatch(r"=5 ([A-HJ-Z]\d+|pass)", vertex), vertex
+    vertex = proc.ask("genmove black")
+    assert re.fullmatch(r"= ([A-HJ-Z]\d+|pass)", vertex), vertex
+    board = proc.ask("showboard")
+    assert board.startswith("= \n   A B C D E F G")
+    assert proc.ask("final_score").startswith(("= B+", "= W+", "= 0"))
+    assert proc.ask("printsgf").startswith("= (;")
+    assert proc.close() == 0
+
+
+def test_end_of_input_ends_the_engine_cleanly(tmp_path):
+    result = subprocess.run(engine_command("gtp", "--size", "5", "--playouts", "10"),
+                            input=b"name\nplay b C3\ngenmove w\n", capture_output=True,
+                            timeout=60, cwd=tmp_path)
+    assert result.returncode == 0
+    answers = result.stdout.decode().split("\n\n")
+    assert answers[0] == "= go-engine" and answers[1] == "= "
+    assert re.fullmatch(r"= ([A-E]\d|pass)", answers[2])
+    assert b"genmove" in result.stderr  # logs go to stderr, never to stdout
+
+
+# -- fuzz -------------------------------------------------------------------------------------
+
+
+KNOWN = REQUIRED + EXTRA + ["kgs-genmove_cleanup"]
+
+
+class HostileLines:
+    """Lines every one of which must fail, whatever the position (once a move is on the
+    board), built from a seeded generator."""
+
+    def __init__(self, rng: np.random.Generator, size: int) -> None:
+        self.rng = rng
+        self.size = size
+
+    def pick(self, options):
+        return options[int(self.rng.integers(len(options)))]
+
+    def junk(self, length: int) -> bytes:
+        data = self.rng.integers(0, 256, length, dtype=np.uint8).tobytes()
+        return data.replace(b"\n", b" ")
+
+    def token(self) -> str:
+        alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+.:/"
+        length = int(self.rng.integers(1, 12))
+        return "".join(self.pick(alphabet) for _ in range(length))
+
+    def bad_vertex(self) -> str:
+        size = self.size
+        return self.pick([
+            f"{self.pick('ABCDEFGH')}{size + int(self.rng.integers(1, 10**6))}",
+            f"{self.pick('KLMNOPQRSTUVWXYZ')}{int(self.rng.integers(1, size + 1))}",
+            f"I{int(self.rng.integers(1, size + 1))}", "A0", "A-1", "pas", "passs", "resign",
+            "", "AA1", "1A", str(10**30), "A" + "9" * 40, "\u00c91", "A\u0661", self.token() + "@",
+        ])
+
+    def bad_number(self) -> str:
+        return self.pick(["x", "1e99999", "nan", "inf", "-inf", "9" * 400, "--1", "1..2",
+                          "0x10", "1_000", "\u0661", "1/2", str(-(10**40))])
+
+    def line(self) -> bytes:
+        kind = int(self.rng.integers(12))
+        if kind in (7, 8) and self.rng.random() < 0.8:  # keep the megabyte lines rare
+            kind = 0
+        if kind == 0:
+            return self.junk(int(self.rng.integers(1, 200)))
+        if kind == 1:
+            return b"\x00" * int(self.rng.integers(1, 10)) + b"play\x00 b"
+        if kind == 2:
+            name = self.token()
+            return (name if name not in KNOWN else name + "~").encode()
+        if kind == 3:
+            return f"play {self.pick(['b', 'w'])} {self.bad_vertex()}".encode()
+        if kind == 4:
+            return f"play {self.pick(['x', 'blue', 'bb', '', '1'])} E5".encode()
+        if kind == 5:
+            command = self.pick(["boardsize", "komi", "fixed_handicap", "place_free_handicap",
+                                 "time_settings 1 1", "time_left b 1", "loadsgf x.sgf",
+                                 "final_status_list", "known_command"])
+            return f"{command} {self.bad_number()} {self.token()}".encode()
+        if kind == 6:
+            return self.pick([b"boardsize 0", b"boardsize 26", b"boardsize -9", b"undo 1",
+                              b"boardsize 100000000000000000000", b"genmove", b"genmove red",
+                              b"fixed_handicap 2", b"set_free_handicap A1 B2",
+                              b"place_free_handicap 4", b"loadsgf /nonexistent/x.sgf",
+                              b"printsgf /nonexistent/dir/x.sgf", b"final_status_list zombie",
+                              b"kgs-time_settings sudden 1", b"is_legal b", b"countlib pass",
+                              b"list_stones gray", b"captures", b"reg_genmove"])
+        if kind == 7:
+            return b"x" * int(self.rng.integers(500_000, 1_100_000))
+        if kind == 8:
+            return b"play b " + b"A1" * int(self.rng.integers(100_000, 500_000))
+        if kind == 9:
+            return b"\xc3\x28 \xa0\xa1 \xf0\x28\x8c\x28 \xed\xa0\x80 " + self.junk(20)
+        if kind == 10:
+            words = [self.token() for _ in range(int(self.rng.integers(1, 8)))]
+            if words[0] in KNOWN:
+                words[0] += "!"
+            return " ".join(words).encode()
+        return f"{self.pick(KNOWN)} {' '.join(self.token() for _ in range(6))} {{".encode()
+
+
+def test_fuzz_hostile_lines_get_errors_and_the_game_goes_on(tmp_path):
+    size = 9
+    rng = np.random.default_rng(20240601)
+    hostile = HostileLines(rng, size)
+    proc = EngineProcess(engine_command("gtp", "--size", str(size), "--playouts", "20",
+                                        "--seed", "5", "--resign-threshold", "0"), tmp_path)
+    shadow = Game(size)
+    ident = 1
+
+    def good(command: str) -> str:
+        nonlocal ident
+        ident += 1
+        proc.write(f"{ident} {command}\n".encode())
+        answer = proc.response()
+        assert answer.startswith(f"={ident}"), (command, answer)
+        return answer[len(f"={ident}"):].strip()
+
+    # A first move, so that the handicap commands fail with 'board not empty'.
+    vertex = good("genmove b")
+    shadow.play(from_gtp(vertex, size), BLACK)
+    hostile_count = 0
+    for round_number in range(240):
+        batch = []
+        for _ in range(int(rng.integers(5, 20))):
+            ident += 1
+            batch.append((ident, hostile.line()))
+        proc.write(b"".join(b"%d " % i + line + b"\n" for i, line in batch))
+        for i, line in batch:
+            answer = proc.response()
+            assert answer.startswith(f"?{i} "), (line[:80], answer[:80])
+        hostile_count += len(batch)
+        color = BLACK if round_number % 2 else WHITE
+        name = "b" if color == BLACK else "w"
+        if round_number % 3 == 0:
+            legal = np.flatnonzero(shadow.legal_moves(color)[:-1])
+            point = int(rng.choice(legal)) if len(legal) else shadow.pass_point
+            assert good(f"play {name} {to_gtp(point, size)}") == ""
+        else:
+            vertex = good(f"genmove {name}")
+            point = from_gtp(vertex, size)
+            assert point != RESIGN
+            assert shadow.is_legal(point, color), vertex
+        shadow.play(point, color)
+    assert hostile_count > 2000
+    assert good("list_stones black") == " ".join(
+        to_gtp(p, size) for p in shadow.board.points_of(BLACK))
+    assert good("list_stones white") == " ".join(
+        to_gtp(p, size) for p in shadow.board.points_of(WHITE))
+    # Over-long (past the 4 MiB limit) and an unterminated last line.
+    proc.write(b"77 play b " + b"Z" * (5 << 20) + b"\n")
+    assert proc.response(timeout=60) == "?77 syntax error"
+    assert proc.close() == 0
+    assert not list(tmp_path.iterdir())  # no hostile line wrote a file
+
+
+@pytest.mark.skipif(os.name != "posix", reason="POSIX pipes")
+def test_a_closed_output_pipe_does_not_hang(tmp_path):
+    proc = subprocess.Popen(engine_command("gtp", "--size", "5", "--playouts", "10"),
+                            stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                            stderr=subprocess.DEVNULL, cwd=tmp_path)
+    proc.stdout.close()
+    try:
+        proc.stdin.write(b"name\n" * 1000)
+        proc.stdin.close()
+    except BrokenPipeError:
+        pass
+    assert proc.wait(timeout=60) == 0
