@@ -577,7 +577,8 @@ def _is_light_move(pts, point, color, ko, width):
             return False
     if point == ko:
         return False
-    # Legal when it joins an own chain that keeps a liberty or captures an enemy chain.
+    # Legal when an own neighbour chain is not in atari or an enemy one is (it is captured).
+    # A chain on the board always has a liberty, so _in_atari's count > 0 test is not needed.
     for q in (north, point - 1, point + 1, south):
         c = pts[COLOR, q]
         if c == BORDER:

@@ -3,18 +3,19 @@
 Board sizes run from 2x2 to 25x25. A board of size ``N`` is seen from Black's side, as drawn
 on screen: row 0 is the top row, column 0 is the left-hand column.
 
-=============  ==================================  ==========================================
-system         example (19x19, the 4-4 lower left)  notes
-=============  ==================================  ==========================================
-point          ``p = row * N + col`` = 288          public flat index; ``PASS = N * N``
-row/col        ``(15, 3)``                          row 0 at the top
-GTP vertex     ``"D4"``                             letters skip ``I``; number 1 is the bottom row
-SGF            ``"dp"``                             column letter then row letter, ``a`` = 0, top row
-                                                    first; pass is ``""`` (or ``"tt"`` up to 19x19)
-sgfmill        ``(3, 3)``                           (row, col) with row 0 at the *bottom*
-padded         ``(row + 1) * (N + 2) + col + 1``    private to the numba core: a one-point border
-                                                    around the board makes neighbours branch-free
-=============  ==================================  ==========================================
+==========  ================================  ================================================
+system      the 4-4 point at the lower left   notes
+            of a 19x19 board
+==========  ================================  ================================================
+point       ``p = row * N + col`` = 288       public flat index; ``PASS = N * N``
+row/col     ``(15, 3)``                       row 0 at the top
+GTP vertex  ``"D4"``                          letters skip ``I``; number 1 is the bottom row
+SGF         ``"dp"``                          column letter, then row letter (``a`` = 0, top
+                                              row first); pass is ``""`` or ``"tt"`` (<= 19x19)
+sgfmill     ``(3, 3)``                        (row, col) with row 0 at the *bottom*
+padded      ``(row+1) * (N+2) + col+1``       private to the numba core: a one-point border
+                                              around the board makes neighbours branch-free
+==========  ================================  ================================================
 
 Actions (search, gymnasium, network policies) are points ``0 .. N*N - 1`` plus ``PASS = N * N``.
 Resignation is not an action; it is ``RESIGN = -1`` where a move value must carry it.
@@ -54,7 +55,8 @@ def pass_move(size: int) -> int:
 def check_size(size: int) -> int:
     """Return ``size`` if it is a supported board size, otherwise raise ``ValueError``."""
     if not isinstance(size, int) or not MIN_SIZE <= size <= MAX_SIZE:
-        raise ValueError(f"board size must be an integer from {MIN_SIZE} to {MAX_SIZE}, got {size!r}")
+        raise ValueError(
+            f"board size must be an integer from {MIN_SIZE} to {MAX_SIZE}, got {size!r}")
     return size
 
 
