@@ -12,7 +12,7 @@ from go_engine.rules.coords import BLACK, WHITE, from_gtp
 from go_engine.rules.game import Game, Rules
 from go_engine.search.config import SearchConfig, Selection
 from go_engine.search.evaluation import Evaluation, RolloutRunner, UniformEvaluator
-from go_engine.search.mcts import MCTS
+from go_engine.search.mcts import MCTS, Node
 
 
 def game_from_ascii(text: str, to_move: int = BLACK, komi: float = 0.5) -> Game:
@@ -150,9 +150,9 @@ def test_rollouts_are_reproducible_and_threads_cover_every_leaf():
     boards = [Board(9) for _ in range(12)]
     for i, board in enumerate(boards):
         board.play(i)
-    single = RolloutRunner(threads=1, seed=9).run(boards, komi=7.5)
-    again = RolloutRunner(threads=1, seed=9).run(boards, komi=7.5)
-    threaded = RolloutRunner(threads=3, seed=9).run(boards, komi=7.5)
+    single, _ = RolloutRunner(threads=1, seed=9).run(boards, komi=7.5)
+    again, _ = RolloutRunner(threads=1, seed=9).run(boards, komi=7.5)
+    threaded, _ = RolloutRunner(threads=3, seed=9).run(boards, komi=7.5)
     assert np.array_equal(single, again)
     assert set(np.unique(threaded)) <= {-1.0, 0.0, 1.0}
     assert len(threaded) == 12
@@ -173,3 +173,43 @@ def test_config_rejects_nonsense():
         SearchConfig(mixing_lambda=1.5)
     config = SearchConfig()
     assert dataclasses.replace(config, playouts=10).playouts == 10
+
+
+def test_amaf_credits_each_players_first_moves_along_the_path():
+    """A path root -(Black A)-> n1 -(White B)-> leaf, then a rollout where Black played C
+    first and White played A (after capturing Black's stone there) and D. Seen from n1, White
+    played B, A and D first; seen from the root, A was Black's, so Black gets A and C. The
+    leaf value +1 is for Black (to move at the leaf)."""
+    size = 3
+    a, b, c, d = 0, 1, 2, 3
+    root, n1 = Node(BLACK), Node(WHITE)
+    rng = np.random.default_rng(0)
+    everything = np.ones(size * size + 1, dtype=bool)
+    for node in (root, n1):
+        node.expand(everything, everything / everything.sum(), rng, amaf=True)
+    leaf = Node(BLACK)
+    first = np.zeros(size * size, np.int8)
+    first[[c, a, d]] = [BLACK, WHITE, WHITE]
+    MCTS._backup_amaf([(root, a), (n1, b)], leaf, 1.0, first, size)
+    assert set(np.flatnonzero(root.amaf_n)) == {a, c}
+    assert np.all(root.amaf_w[[a, c]] == 1.0)
+    assert set(np.flatnonzero(n1.amaf_n)) == {a, b, d}
+    assert np.all(n1.amaf_w[[a, b, d]] == -1.0)
+
+
+def test_rave_gathers_more_amaf_than_real_visits():
+    config = SearchConfig(playouts=200, selection=Selection.RAVE, seed=1)
+    mcts = MCTS(config)
+    mcts.search(Game(7))
+    root = mcts.root
+    assert root.amaf_n.sum() > 5 * root.child_n.sum()
+    assert np.all(np.abs(root.amaf_w) <= root.amaf_n)
+
+
+def test_rollouts_record_first_movers():
+    board = Board(7)
+    results, first = RolloutRunner(seed=3).run([board], komi=7.5, record_first_movers=True)
+    assert first.shape == (1, 49)
+    assert set(np.unique(first)) <= {0, BLACK, WHITE}
+    # A light playout fills every point but the eyes, so most points have a first mover.
+    assert (first > 0).sum() > 30

@@ -22,6 +22,8 @@ from go_engine.search.playout import (
     split_count,
 )
 
+NO_RECORD = np.empty(0, dtype=np.int8)  # light_moves: no first-mover record
+
 # Black lives with eyes at a5, c5, e5, a1, c1; the white stone at c3 is in atari.
 BLACK_WINS = """
 . X . X .
@@ -44,7 +46,8 @@ X X X O O
 def random_position(size: int, moves: int, seed: int) -> Board:
     """A board after ``moves`` random light moves from empty (a mid-game position)."""
     board = Board(size)
-    core.light_moves(board.pts, board.meta, board.zobrist, core.seed_rng(seed), moves)
+    core.light_moves(board.pts, board.meta, board.zobrist, core.seed_rng(seed), moves,
+                     NO_RECORD)
     return board
 
 
@@ -220,7 +223,7 @@ def test_light_moves_equals_random_light_move_then_play(size: int, start_moves: 
         fast, slow = start.copy(), start.copy()
         fast_rng, slow_rng = core.seed_rng(seed), core.seed_rng(seed)
         cap = 3 * size * size
-        played = core.light_moves(fast.pts, fast.meta, fast.zobrist, fast_rng, cap)
+        played = core.light_moves(fast.pts, fast.meta, fast.zobrist, fast_rng, cap, NO_RECORD)
         moves = 0
         while slow.passes < 2 and moves < cap:
             point = core.random_light_move(slow.pts, slow.meta, slow_rng)

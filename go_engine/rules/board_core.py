@@ -618,9 +618,13 @@ def random_light_move(pts, meta, rng):
 
 
 @njit(cache=True, nogil=True)
-def light_moves(pts, meta, zob, rng, max_moves):
+def light_moves(pts, meta, zob, rng, max_moves, first_mover):
     """Play random light moves (see :func:`random_light_move`) until two consecutive passes or
     ``max_moves`` moves; return the number of moves played.
+
+    ``first_mover`` (int8 per padded point, or an empty array to skip it) records the colour
+    that played each point first and was still 0 there: the "all moves as first" (AMAF)
+    statistics of RAVE need it.
 
     Exactly a loop of ``play(pts, meta, zob, random_light_move(pts, meta, rng), to_move)``, with
     the scalars of ``meta`` held in local variables and written back once at the end.
@@ -636,6 +640,7 @@ def light_moves(pts, meta, zob, rng, max_moves):
     last = meta[M_LAST_MOVE]
     last_2 = meta[M_LAST_MOVE_2]
     moves = 0
+    record = first_mover.shape[0] > 0
     while passes < 2 and moves < max_moves:
         point = _pick_light_move(pts, rng, color, ko, width, num_empty)
         moves += 1
@@ -647,6 +652,8 @@ def light_moves(pts, meta, zob, rng, max_moves):
             color = 3 - color
             continue
         passes = 0
+        if record and first_mover[point] == 0:
+            first_mover[point] = color
         # What follows is _place, written out: numba's reference counting around an inlined
         # helper that takes arrays cost about a fifth of the speed. Tests check that this loop
         # and play() agree on every field.
@@ -727,7 +734,7 @@ def light_playout(pts, meta, zob, rng, max_moves, owner):
     Suicide is never played here. ``owner`` receives the final ownership (see
     :func:`area_owner`). Returns black area minus white area (no komi).
     """
-    light_moves(pts, meta, zob, rng, max_moves)
+    light_moves(pts, meta, zob, rng, max_moves, np.empty(0, dtype=np.int8))
     return area_owner(pts, meta, owner)
 
 
@@ -746,6 +753,7 @@ def playout_batch(pts, meta, zob, seed_state, count, max_moves, scores, ownershi
     owner = np.zeros(n, dtype=np.int8)
     queue = np.empty(n, dtype=np.int64)
     total = np.zeros(n, dtype=np.int64)
+    no_record = np.empty(0, dtype=np.int8)
     width = meta[M_SIZE] + 2
     for i in range(count):
         for field in range(pts.shape[0]):
@@ -753,7 +761,7 @@ def playout_batch(pts, meta, zob, seed_state, count, max_moves, scores, ownershi
                 work_pts[field, p] = pts[field, p]
         for j in range(meta.shape[0]):
             work_meta[j] = meta[j]
-        lengths[i] = light_moves(work_pts, work_meta, zob, seed_state, max_moves)
+        lengths[i] = light_moves(work_pts, work_meta, zob, seed_state, max_moves, no_record)
         scores[i] = _area_fill(work_pts, width, owner, queue)
         for p in range(n):
             total[p] += owner[p]

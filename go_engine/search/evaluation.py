@@ -21,7 +21,7 @@ import numpy as np
 from numba import njit
 
 from go_engine.rules import board_core as core
-from go_engine.rules.board import Board
+from go_engine.rules.board import Board, padded_index
 from go_engine.rules.coords import BLACK
 
 
@@ -58,11 +58,16 @@ class UniformEvaluator:
 
 
 @njit(cache=True, nogil=True)
-def _rollout_many(pts_stack, meta_stack, zob, rng, max_moves, scores):
-    """One light playout from each stacked position (in place); area scores into ``scores``."""
+def _rollout_many(pts_stack, meta_stack, zob, rng, max_moves, scores, first_movers):
+    """One light playout from each stacked position (in place); area scores into ``scores``.
+
+    ``first_movers`` is ``int8 [B, padded points]`` (the colour that played each point first
+    in playout ``b``) or ``[B, 0]`` when the caller does not want it.
+    """
     owner = np.zeros(pts_stack.shape[2], dtype=np.int8)
     for i in range(pts_stack.shape[0]):
-        scores[i] = core.light_playout(pts_stack[i], meta_stack[i], zob, rng, max_moves, owner)
+        core.light_moves(pts_stack[i], meta_stack[i], zob, rng, max_moves, first_movers[i])
+        scores[i] = core.area_owner(pts_stack[i], meta_stack[i], owner)
 
 
 class RolloutRunner:
@@ -78,29 +83,38 @@ class RolloutRunner:
         self._rngs = [core.seed_rng(seed * 1009 + i) for i in range(self.threads)]
         self._pool = ThreadPoolExecutor(self.threads) if self.threads > 1 else None
 
-    def run(self, boards: Sequence[Board], komi: float) -> np.ndarray:
-        """Rollout results (+1/-1/0 for the player to move at each board), ``float64 [B]``."""
+    def run(self, boards: Sequence[Board], komi: float,
+            record_first_movers: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+        """Play one rollout from each board (the boards are not changed).
+
+        Returns the results (+1/-1/0 for the player to move at each board, ``float64 [B]``)
+        and, when asked, ``int8 [B, size * size]``: the colour that played each point first in
+        each rollout (0: nobody), for RAVE.
+        """
         if not boards:
-            return np.zeros(0)
+            return np.zeros(0), None
+        size = boards[0].size
         pts = np.stack([b.pts for b in boards])
         meta = np.stack([b.meta for b in boards])
         scores = np.zeros(len(boards), dtype=np.int64)
-        size = boards[0].size
-        max_moves = self.max_moves_factor * size * size
-        zob = boards[0].zobrist
+        first = np.zeros((len(boards), pts.shape[2] if record_first_movers else 0), np.int8)
+        args = (boards[0].zobrist, self.max_moves_factor * size * size)
         if self._pool is None or len(boards) == 1:
-            _rollout_many(pts, meta, zob, self._rngs[0], max_moves, scores)
+            _rollout_many(pts, meta, args[0], self._rngs[0], args[1], scores, first)
         else:
-            chunks = np.array_split(np.arange(len(boards)), self.threads)
+            chunks = [c for c in np.array_split(np.arange(len(boards)), self.threads) if len(c)]
             jobs = [self._pool.submit(_rollout_many, pts[c[0]:c[-1] + 1], meta[c[0]:c[-1] + 1],
-                                      zob, self._rngs[i], max_moves, scores[c[0]:c[-1] + 1])
-                    for i, c in enumerate(chunks) if len(c)]
+                                      args[0], self._rngs[i], args[1], scores[c[0]:c[-1] + 1],
+                                      first[c[0]:c[-1] + 1])
+                    for i, c in enumerate(chunks)]
             for job in jobs:
                 job.result()
-        margin = scores - komi
-        black_result = np.sign(margin)
+        black_result = np.sign(scores - komi)
         to_move_is_black = np.array([b.to_move == BLACK for b in boards])
-        return np.where(to_move_is_black, black_result, -black_result).astype(np.float64)
+        results = np.where(to_move_is_black, black_result, -black_result).astype(np.float64)
+        if not record_first_movers:
+            return results, None
+        return results, first[:, padded_index(size)[:-1]]
 
     def close(self) -> None:
         """Stop the worker threads."""

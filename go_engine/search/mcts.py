@@ -7,13 +7,16 @@ point of view of the player to move at s, in [-1, 1] (a win rate w is (Q + 1) / 
 One round of the search:
 
 1. *select* ``batch_size`` leaves, each by descending from the root with the selection formula
-   (UCT or PUCT, see :class:`~go_engine.search.config.SearchConfig`), adding a virtual loss to
+   (UCT, PUCT or RAVE, see :class:`~go_engine.search.config.SearchConfig`), adding a virtual
+   loss to
    every edge on the way so that the next descent looks elsewhere;
 2. *evaluate* them together: the evaluator's priors (and value v, when it has one) in one
    batched call, and one rollout per leaf (z) on the rollout threads; the leaf value is
    ``(1 - lambda) * v + lambda * z``; a leaf where both players have passed is scored exactly;
 3. *expand* leaves visited ``expand_threshold`` times, with the evaluator's priors;
-4. *back up* the values, taking the virtual losses back.
+4. *back up* the values, taking the virtual losses back; under RAVE, also the all-moves-as-first
+   statistics of every node on the path: each move the node's player made later in the
+   simulation (tree or rollout, first play of a point only) counts as if played at the node.
 
 Superko is judged at the root only (the moves the engine actually plays); inside the tree the
 board's simple-ko rule applies. The tree is kept between moves (:meth:`MCTS.advance`).
@@ -41,7 +44,7 @@ class Node:
     """A position in the tree; its arrays describe the edges to its children."""
 
     __slots__ = ("to_move", "visits", "expanded", "legal", "prior", "child_n", "child_w",
-                 "tiebreak", "children")
+                 "amaf_n", "amaf_w", "tiebreak", "children")
 
     def __init__(self, to_move: int) -> None:
         self.to_move = to_move
@@ -52,14 +55,20 @@ class Node:
         self.prior: np.ndarray | None = None
         self.child_n: np.ndarray | None = None
         self.child_w: np.ndarray | None = None
+        self.amaf_n: np.ndarray | None = None  # RAVE only: all-moves-as-first visits and value
+        self.amaf_w: np.ndarray | None = None
         self.tiebreak: np.ndarray | None = None
 
-    def expand(self, legal: np.ndarray, prior: np.ndarray, rng: np.random.Generator) -> None:
+    def expand(self, legal: np.ndarray, prior: np.ndarray, rng: np.random.Generator,
+               amaf: bool = False) -> None:
         """Create the edge statistics over the candidate moves ``legal``."""
         self.legal = legal
         self.prior = prior.astype(np.float64)
         self.child_n = np.zeros(legal.shape[0])
         self.child_w = np.zeros(legal.shape[0])
+        if amaf:
+            self.amaf_n = np.zeros(legal.shape[0])
+            self.amaf_w = np.zeros(legal.shape[0])
         # A fixed random tiebreak per node spreads equal scores without a draw per descent.
         self.tiebreak = rng.random(legal.shape[0]) * 1e-6
         self.expanded = True
@@ -116,6 +125,7 @@ class MCTS:
         self.rollouts = RolloutRunner(config.rollout_threads, config.seed,
                                       config.max_rollout_moves_factor)
         self.rng = np.random.default_rng(config.seed)
+        self.rave = config.selection == Selection.RAVE
         self.root: Node | None = None
         self._root_hash: tuple[int, int, int] | None = None
 
@@ -182,7 +192,7 @@ class MCTS:
         root = self.root
         if not root.expanded:
             priors = self.evaluator.evaluate([board], candidates[None, :]).priors[0]
-            root.expand(candidates, priors, self.rng)
+            root.expand(candidates, priors, self.rng, self.rave)
         else:
             root.legal = root.legal & candidates
             root.prior = np.where(root.legal, root.prior, 0.0)
@@ -201,9 +211,11 @@ class MCTS:
 
     def _run_round(self, root: Node, root_board: Board, komi: float, batch: int) -> None:
         leaves = [self._descend(root, root_board) for _ in range(batch)]
-        values = self._evaluate(leaves, komi)
-        for (path, leaf, _), value in zip(leaves, values, strict=True):
+        values, first_movers = self._evaluate(leaves, komi)
+        for (path, leaf, _), value, first in zip(leaves, values, first_movers, strict=True):
             self._backup(path, leaf, value)
+            if self.rave:
+                self._backup_amaf(path, leaf, value, first, root_board.size)
 
     def _descend(self, root: Node, root_board: Board) -> tuple[list, Node, Board]:
         board = root_board.copy()
@@ -224,15 +236,21 @@ class MCTS:
         return path, node, board
 
     def _select(self, node: Node) -> int:
+        if self.rave:
+            return _select_rave(node.child_n, node.child_w, node.amaf_n, node.amaf_w, node.legal,
+                                node.tiebreak, self.config.c_rave, self.config.rave_bias ** 2,
+                                self.config.rave_first_play_urgency)
         if self.config.selection == Selection.UCT:
             return _select_uct(node.child_n, node.child_w, node.prior, node.legal,
                                node.tiebreak, self.config.c_uct)
         return _select_puct(node.child_n, node.child_w, node.prior, node.legal, node.tiebreak,
                             self.config.c_puct, self.config.first_play_urgency)
 
-    def _evaluate(self, leaves: list, komi: float) -> list[float]:
-        """Leaf values for the player to move at each leaf; expands leaves that are due."""
+    def _evaluate(self, leaves: list, komi: float) -> tuple[list[float], list]:
+        """Leaf values for the player to move at each leaf, and (RAVE) the rollouts' first
+        movers per point; expands the leaves that are due."""
         values = [0.0] * len(leaves)
+        first_movers: list[np.ndarray | None] = [None] * len(leaves)
         open_leaves = []
         for i, (_, leaf, board) in enumerate(leaves):
             if board.passes >= 2:
@@ -241,15 +259,20 @@ class MCTS:
             else:
                 open_leaves.append(i)
         if not open_leaves:
-            return values
+            return values, first_movers
         boards = [leaves[i][2] for i in open_leaves]
         lam = self.config.mixing_lambda
         v = self._priors_and_values(leaves, open_leaves)
-        z = self.rollouts.run(boards, komi) if v is None or lam > 0 else np.zeros(len(boards))
+        if v is None or lam > 0:
+            z, first = self.rollouts.run(boards, komi, record_first_movers=self.rave)
+        else:
+            z, first = np.zeros(len(boards)), None
         mixed = z if v is None else (1.0 - lam) * v + lam * z
         for k, i in enumerate(open_leaves):
             values[i] = float(mixed[k])
-        return values
+            if first is not None:
+                first_movers[i] = first[k]
+        return values, first_movers
 
     def _priors_and_values(self, leaves: list, open_leaves: list[int]) -> np.ndarray | None:
         """Evaluate leaves in one batch, expand those that are due, and return the values of
@@ -267,7 +290,7 @@ class MCTS:
         for row, i in enumerate(batch):
             leaf = leaves[i][1]
             if i in due_set and not leaf.expanded:
-                leaf.expand(candidate_masks[row], evaluation.priors[row], self.rng)
+                leaf.expand(candidate_masks[row], evaluation.priors[row], self.rng, self.rave)
         if wants_values and evaluation.values is not None:
             return np.asarray(evaluation.values, dtype=np.float64)
         return None
@@ -288,6 +311,19 @@ class MCTS:
             node.child_n[move] += 1.0 - loss
             node.child_w[move] += signed + loss
             node.visits += 1
+
+    @staticmethod
+    def _backup_amaf(path: list, leaf: Node, value: float, first: np.ndarray | None,
+                     size: int) -> None:
+        """All-moves-as-first: walking up from the leaf, each tree move becomes the first play
+        of its point, and each node credits every point its player played first below it."""
+        first = np.zeros(size * size, np.int8) if first is None else first.copy()
+        pass_point = size * size
+        for node, move in reversed(path):
+            if move != pass_point:
+                first[move] = node.to_move
+            signed = value if node.to_move == leaf.to_move else -value
+            _credit_first_moves(node.amaf_n, node.amaf_w, first, node.to_move, signed)
 
     # -- result -----------------------------------------------------------------------------
 
@@ -368,3 +404,42 @@ def _select_puct(child_n, child_w, prior, legal, tiebreak, c_puct, first_play_ur
             best_score = score
             best = a
     return best
+
+
+@njit(cache=True)
+def _select_rave(child_n, child_w, amaf_n, amaf_w, legal, tiebreak, c_rave, bias_sq, fpu):
+    """argmax of (1 - beta) Q + beta Q~ + c sqrt(ln N / (n + 1)), where Q~ is the AMAF value
+    and beta = n~ / (n + n~ + 4 b^2 n n~); ``fpu`` for edges with no statistics at all."""
+    total = 0.0
+    for a in range(child_n.shape[0]):
+        total += child_n[a]
+    log_total = math.log(max(total, 1.0))
+    best = -1
+    best_score = -np.inf
+    for a in range(child_n.shape[0]):
+        if not legal[a]:
+            continue
+        n = child_n[a]
+        n_amaf = amaf_n[a]
+        q = child_w[a] / n if n > 0 else 0.0
+        if n_amaf > 0:
+            beta = n_amaf / (n + n_amaf + 4.0 * bias_sq * n * n_amaf)
+            value = (1.0 - beta) * q + beta * amaf_w[a] / n_amaf
+        elif n > 0:
+            value = q
+        else:
+            value = fpu
+        score = value + c_rave * math.sqrt(log_total / (n + 1.0)) + tiebreak[a]
+        if score > best_score:
+            best_score = score
+            best = a
+    return best
+
+
+@njit(cache=True)
+def _credit_first_moves(amaf_n, amaf_w, first, color, value):
+    """Add one AMAF visit worth ``value`` to every point ``color`` played first."""
+    for p in range(first.shape[0]):
+        if first[p] == color:
+            amaf_n[p] += 1.0
+            amaf_w[p] += value
