@@ -19,23 +19,13 @@ import pytest
 from conftest import GtpClient
 
 from go_engine.cli import EngineOptions
-from go_engine.interfaces.gtp import (
-    MIN_SEARCH_SECONDS,
-    Clock,
-    GtpEngine,
-    TimeControl,
-    TimeSystem,
-    _chains_text,
-    free_handicap_points,
-    preprocess,
-    read_lines,
-    serve,
-)
+from go_engine.interfaces.gtp import GtpEngine, _chains_text, preprocess, read_lines, serve
 from go_engine.rules.coords import BLACK, RESIGN, WHITE, from_gtp, to_gtp
-from go_engine.rules.game import Game, KoRule, Rules, fixed_handicap_points
+from go_engine.rules.game import Game, KoRule, Rules
 from go_engine.rules.sgf import load_sgf, save_sgf
 from go_engine.search.config import SearchConfig
 from go_engine.search.player import Decision
+from go_engine.search.time_control import MIN_SEARCH_SECONDS, Clock, TimeControl, TimeSystem
 
 REQUIRED = ["protocol_version", "name", "version", "known_command", "list_commands", "quit",
             "boardsize", "clear_board", "komi", "play", "genmove"]
@@ -243,13 +233,6 @@ def test_place_free_handicap(engine):
                 assert engine.game.board.liberty_count(point) > 0
 
 
-def test_free_handicap_points_spread_out():
-    points = free_handicap_points(19, 12)
-    assert set(fixed_handicap_points(19, 9)) <= set(points)
-    assert len(points) == 12
-    assert free_handicap_points(13, 4) == sorted(fixed_handicap_points(13, 4))
-
-
 def test_set_free_handicap(engine):
     ok(engine, "set_free_handicap A1 J9 E5")
     assert sorted(engine.game.handicap) == sorted(from_gtp(v, 9) for v in ["A1", "J9", "E5"])
@@ -452,44 +435,6 @@ def test_time_commands_store_settings(engine):
                 "kgs-time_settings absolute", "kgs-time_settings byoyomi 1 2",
                 "kgs-time_settings canadian 1 2 3 4", "kgs-time_settings absolute nan"]:
         assert fails(engine, bad) == "syntax error", bad
-
-
-def test_time_budget():
-    absolute = TimeControl(TimeSystem.ABSOLUTE, 600)
-    assert absolute.budget(Clock(600), 100) == pytest.approx(6.0)
-    assert absolute.budget(Clock(600), 5) == pytest.approx(30.0)  # never fewer than 20 moves
-    assert absolute.budget(Clock(0.01), 5) == MIN_SEARCH_SECONDS
-    canadian = TimeControl(TimeSystem.CANADIAN, 0, 60, 10)
-    assert canadian.budget(Clock(60, 10), 50) == pytest.approx(6.0 - 1.0)
-    assert canadian.budget(Clock(10, 2), 50) == pytest.approx(4.0)
-    assert canadian.budget(Clock(1, 1), 50) == pytest.approx(0.75)
-    with_main = TimeControl(TimeSystem.CANADIAN, 60, 60, 10)
-    assert with_main.budget(Clock(1, 0), 50) == pytest.approx(5.0)  # overtime follows
-    byoyomi = TimeControl(TimeSystem.BYOYOMI, 0, 30, 5)
-    assert byoyomi.budget(Clock(30, 5), 50) == pytest.approx(29.0)
-    assert TimeControl().budget(Clock(0), 50) is None
-
-
-def test_clock_runs_down_without_time_left():
-    canadian = TimeControl(TimeSystem.CANADIAN, 10, 20, 2)
-    clock = canadian.new_clock()
-    canadian.spend(clock, 4)
-    assert clock == Clock(6, 0)
-    canadian.spend(clock, 7)  # main time runs out: into the first period, one stone played
-    assert clock == Clock(19, 1)
-    canadian.spend(clock, 5)  # the period's last stone: a fresh period
-    assert clock == Clock(20, 2)
-    byoyomi = TimeControl(TimeSystem.BYOYOMI, 0, 10, 3)
-    clock = byoyomi.new_clock()
-    assert clock == Clock(10, 3)
-    byoyomi.spend(clock, 4)
-    assert clock == Clock(10, 3)
-    byoyomi.spend(clock, 11)
-    assert clock == Clock(10, 2)
-    absolute = TimeControl(TimeSystem.ABSOLUTE, 5)
-    clock = absolute.new_clock()
-    absolute.spend(clock, 9)
-    assert clock == Clock(0, 0)
 
 
 def test_genmove_passes_the_smaller_limit_to_the_search():

@@ -72,11 +72,8 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
-from enum import StrEnum
 from importlib import metadata
 from typing import TYPE_CHECKING, BinaryIO
-
-import numpy as np
 
 from go_engine.rules.board import Board
 from go_engine.rules.coords import (
@@ -91,8 +88,10 @@ from go_engine.rules.coords import (
     to_gtp,
 )
 from go_engine.rules.game import Game, IllegalMoveError, fixed_handicap_points
+from go_engine.rules.handicap import free_handicap_points
 from go_engine.rules.scoring import ScoreBreakdown, ScoringRule, estimate_dead_stones, score
 from go_engine.search.player import MCTSPlayer
+from go_engine.search.time_control import Clock, TimeControl, TimeSystem, estimated_moves_left
 
 if TYPE_CHECKING:
     from go_engine.cli import EngineOptions
@@ -218,175 +217,6 @@ VERTICES = Arg("vertices", _parse_move, many=True)
 def optional(spec: Arg) -> Arg:
     """The same argument, which may be left out (it is then ``None``)."""
     return replace(spec, optional=True)
-
-
-# -- time control -----------------------------------------------------------------------------
-
-
-class TimeSystem(StrEnum):
-    """The clock a game is played with."""
-
-    NONE = "none"
-    ABSOLUTE = "absolute"  # main time only
-    CANADIAN = "canadian"  # then ``stones`` moves per period of ``period`` seconds
-    BYOYOMI = "byoyomi"  # then ``stones`` periods of ``period`` seconds, one move each
-
-
-MIN_MOVES_LEFT = 20  # main time is never spread over fewer moves than this
-MIN_SEARCH_SECONDS = 0.05  # the least a clock-limited search is given
-SAFETY_SECONDS = 1.0  # kept back from every period (at most a quarter of it)
-
-
-def _minus_margin(seconds: float) -> float:
-    return seconds - min(SAFETY_SECONDS, 0.25 * seconds)
-
-
-@dataclass
-class Clock:
-    """One side's clock as GTP's ``time_left`` reports it: ``seconds`` left in the main time
-    (``stones == 0``) or in the current overtime period, where ``stones`` is the moves left
-    in the period (Canadian) or the periods left (byo-yomi)."""
-
-    seconds: float
-    stones: int = 0
-
-
-@dataclass(frozen=True)
-class TimeControl:
-    """A game's time settings and the simple budget the engine thinks with."""
-
-    system: TimeSystem = TimeSystem.NONE
-    main: float = 0.0
-    period: float = 0.0
-    stones: int = 0
-
-    @classmethod
-    def from_gtp(cls, main: float, period: float, stones: int) -> TimeControl:
-        """GTP's ``time_settings``: no period is absolute time; a period of 0 stones means no
-        limits (GTP section 4.2); anything else is Canadian overtime."""
-        if period <= 0:
-            return cls(TimeSystem.ABSOLUTE, main) if main > 0 else cls()
-        if stones == 0:
-            return cls()
-        return cls(TimeSystem.CANADIAN, main, period, stones)
-
-    @property
-    def has_overtime(self) -> bool:
-        """True when some overtime follows the main time."""
-        return self.system in (TimeSystem.CANADIAN, TimeSystem.BYOYOMI)
-
-    def new_clock(self) -> Clock:
-        """A clock at the start of the game."""
-        if self.main <= 0 and self.has_overtime:
-            return Clock(self.period, self.stones)
-        return Clock(self.main, 0)
-
-    def budget(self, clock: Clock, moves_left: int) -> float | None:
-        """Seconds to think about the next move; ``None`` when there is no limit.
-
-        In main time: the time left over ``max(20, moves_left)`` moves, but never less than a
-        first overtime move would get when overtime follows. In overtime: the period's time
-        over its stones (Canadian) or the whole period (byo-yomi). Every share keeps back a
-        margin of a quarter of it, at most :data:`SAFETY_SECONDS`.
-        """
-        if self.system == TimeSystem.NONE:
-            return None
-        if clock.stones <= 0 or not self.has_overtime:
-            share = clock.seconds / max(MIN_MOVES_LEFT, moves_left)
-            if self.has_overtime:
-                first = self.period / (self.stones if self.system == TimeSystem.CANADIAN else 1)
-                share = max(share, _minus_margin(first))
-            else:
-                share = min(share, _minus_margin(clock.seconds))
-        elif self.system == TimeSystem.CANADIAN:
-            share = _minus_margin(clock.seconds / clock.stones)
-        else:
-            share = _minus_margin(min(clock.seconds, self.period))
-        return max(MIN_SEARCH_SECONDS, share)
-
-    def spend(self, clock: Clock, seconds: float) -> None:
-        """Run ``clock`` down by a move that took ``seconds`` (used until the controller sends
-        ``time_left``, which overrides it)."""
-        if self.system == TimeSystem.NONE:
-            return
-        clock.seconds -= seconds
-        if not self.has_overtime:
-            clock.seconds = max(clock.seconds, 0.0)
-            return
-        if clock.stones <= 0:
-            if clock.seconds >= 0:
-                return
-            clock.seconds += self.period  # the main time ran out during this move
-            clock.stones = self.stones
-        if self.system == TimeSystem.CANADIAN:
-            clock.stones -= 1
-            if clock.stones <= 0 or clock.seconds <= 0:
-                clock.seconds, clock.stones = self.period, self.stones
-        else:
-            if clock.seconds < 0:
-                clock.stones = max(1, clock.stones - 1)
-            clock.seconds = self.period
-
-
-def estimated_moves_left(board: Board) -> int:
-    """A rough count of the moves the side to move still has to play: a third of the empty
-    points."""
-    empty = board.size * board.size - board.stone_count()
-    return empty // 3
-
-
-# -- handicap placement -----------------------------------------------------------------------
-
-
-def free_handicap_points(size: int, stones: int) -> list[int]:
-    """Where the engine puts ``stones`` free handicap stones, in board order.
-
-    The fixed placement where GTP defines one; otherwise the largest fixed placement (if any)
-    and then, greedily, the point farthest from every stone so far, on the third line or
-    higher where there is room (fourth from 13x13). At most a quarter of the board is covered
-    (GTP lets an engine place fewer stones than asked when more cannot matter); no stone is
-    put where it would leave a chain without liberties.
-    """
-    count = min(stones, max(2, size * size // 4))
-    try:
-        return sorted(fixed_handicap_points(size, count))
-    except ValueError:
-        pass
-    chosen: list[int] = []
-    for limit in (9, 4):
-        try:
-            chosen = fixed_handicap_points(size, limit)
-            break
-        except ValueError:
-            continue
-    board = Board(size)
-    rows, cols = np.divmod(np.arange(size * size), size)
-    nearest = np.full(size * size, np.inf)  # squared distance to the closest stone so far
-    for point in chosen:
-        board.place_setup_stone(point, BLACK)
-        nearest = np.minimum(nearest, (rows - rows[point]) ** 2 + (cols - cols[point]) ** 2)
-    edge = 3 if size >= 13 else 2 if size >= 7 else 1 if size >= 4 else 0
-    inner = np.minimum(np.minimum(rows, cols), np.minimum(size - 1 - rows, size - 1 - cols)) >= edge
-    outward = (rows - (size - 1) / 2) ** 2 + (cols - (size - 1) / 2) ** 2
-    while len(chosen) < count:
-        free = board.stones().ravel() == EMPTY
-        pool = np.flatnonzero(free & inner)
-        if len(pool) == 0:
-            pool = np.flatnonzero(free)
-        # Farthest from the stones first, then farthest from the centre, then board order.
-        for point in pool[np.lexsort((pool, -outward[pool], -nearest[pool]))]:
-            trial = board.copy()
-            try:
-                trial.place_setup_stone(int(point), BLACK)
-            except ValueError:
-                continue
-            board = trial
-            chosen.append(int(point))
-            nearest = np.minimum(nearest, (rows - rows[point]) ** 2 + (cols - cols[point]) ** 2)
-            break
-        else:
-            break
-    return sorted(chosen)
 
 
 # -- text -------------------------------------------------------------------------------------
