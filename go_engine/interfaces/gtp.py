@@ -89,8 +89,9 @@ from go_engine.rules.coords import (
 )
 from go_engine.rules.game import Game, IllegalMoveError, fixed_handicap_points
 from go_engine.rules.handicap import free_handicap_points
-from go_engine.rules.scoring import ScoreBreakdown, ScoringRule, estimate_dead_stones, score
+from go_engine.rules.scoring import ScoreBreakdown, ScoringRule, score
 from go_engine.search.player import MCTSPlayer
+from go_engine.search.playout import estimate_dead_stones
 from go_engine.search.time_control import Clock, TimeControl, TimeSystem, estimated_moves_left
 
 if TYPE_CHECKING:
@@ -685,7 +686,7 @@ class GtpEngine:
         return to_gtp(move, self.game.size)
 
     def _dead_stones(self) -> frozenset[int]:
-        return estimate_dead_stones(self.game.board, DEAD_STONE_PLAYOUTS, self.config.seed)
+        return estimate_dead_stones(self.game.board, DEAD_STONE_PLAYOUTS, seed=self.config.seed)
 
     def _score(self) -> ScoreBreakdown:
         return score(self.game.board, self.game.komi, self._dead_stones(), ScoringRule.AREA)

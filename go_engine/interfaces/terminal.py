@@ -11,7 +11,7 @@ Colours are used only on a terminal (rich decides; ``FORCE_COLOR`` / ``NO_COLOR`
 without them the board is drawn in plain ASCII (see :mod:`go_engine.interfaces.board_view`).
 
 When the game ends (two passes or a resignation) the dead stones are estimated from light
-playouts (:func:`~go_engine.rules.scoring.estimate_dead_stones`), marked on the board, and the
+playouts (:func:`~go_engine.search.playout.estimate_dead_stones`), marked on the board, and the
 count is broken down (area scoring by default). The session then stays open for ``save``,
 ``undo``, ``load``, ``score`` and ``quit``.
 """
@@ -47,9 +47,10 @@ from go_engine.rules.coords import (
     to_gtp,
 )
 from go_engine.rules.game import Game, IllegalMoveError
-from go_engine.rules.scoring import ScoreBreakdown, ScoringRule, estimate_dead_stones, score
+from go_engine.rules.scoring import ScoreBreakdown, ScoringRule, score
 from go_engine.rules.sgf import SgfError, load_sgf_file, save_sgf
 from go_engine.search.player import Decision, MCTSPlayer
+from go_engine.search.playout import estimate_dead_stones
 
 if TYPE_CHECKING:
     from go_engine.cli import EngineOptions
@@ -330,7 +331,7 @@ class TerminalSession:
         self.say("Type undo to take back moves, save FILE.sgf, load FILE.sgf, or quit.")
 
     def _estimate_dead(self) -> frozenset[int]:
-        return estimate_dead_stones(self.game.board, DEAD_STONE_PLAYOUTS, self.seed)
+        return estimate_dead_stones(self.game.board, DEAD_STONE_PLAYOUTS, seed=self.seed)
 
     def _report_dead(self, dead: frozenset[int]) -> None:
         parts = []

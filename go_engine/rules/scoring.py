@@ -1,5 +1,6 @@
 """Counting a finished game: area (Chinese / Tromp-Taylor) and territory (Japanese-style)
-scoring given a set of dead stones, and an estimate of the dead stones from light playouts.
+scoring given a set of dead stones. Which stones are dead is judged elsewhere (by the players,
+or estimated from playouts by :func:`go_engine.search.playout.estimate_dead_stones`).
 
 Both scorers first take the dead stones off the board (they become prisoners of the other
 side), then find each empty region's owner: the colour of every stone the region touches, or
@@ -79,6 +80,7 @@ class ScoreBreakdown:
 def score(board: Board, komi: float, dead: frozenset[int] | set[int] = frozenset(),
           rule: ScoringRule = ScoringRule.AREA) -> ScoreBreakdown:
     """Count ``board`` with ``dead`` stones (flat points) removed, under ``rule``."""
+    rule = ScoringRule(rule)
     dead_count = {BLACK: 0, WHITE: 0}
     for point in dead:
         color = board.color_at(point)
@@ -109,26 +111,3 @@ def _without(board: Board, removed: frozenset[int] | set[int]) -> Board:
     for p in np.flatnonzero(stones):
         core.place_stone(fresh.pts, fresh.meta, fresh.zobrist, index[p], int(stones[p]))
     return fresh
-
-
-def ownership(board: Board, playouts: int = 200, seed: int = 0) -> np.ndarray:
-    """Mean final owner of every point over light playouts from ``board``: ``float [size,
-    size]`` in [-1, 1], +1 for Black. Both players are given a fresh turn (passes reset)."""
-    start = board.copy()
-    start.meta[core.M_PASSES] = 0
-    scores = np.zeros(playouts, dtype=np.int64)
-    lengths = np.zeros(playouts, dtype=np.int64)
-    owned = np.zeros(start.pts.shape[1], dtype=np.float64)
-    core.playout_batch(start.pts, start.meta, start.zobrist, core.seed_rng(seed), playouts,
-                       3 * board.size * board.size, scores, owned, lengths)
-    return owned[padded_index(board.size)[:-1]].reshape(board.size, board.size)
-
-
-def estimate_dead_stones(board: Board, playouts: int = 200, seed: int = 0,
-                         threshold: float = 0.5) -> frozenset[int]:
-    """Stones that light playouts mostly give to the other side: a black stone whose point
-    ends White's with mean ownership below ``-threshold`` is dead, and the reverse."""
-    owned = ownership(board, playouts, seed).ravel()
-    stones = board.stones().ravel()
-    dead = ((stones == BLACK) & (owned < -threshold)) | ((stones == WHITE) & (owned > threshold))
-    return frozenset(int(p) for p in np.flatnonzero(dead))

@@ -13,6 +13,7 @@ scheduled. The kernels release the GIL (numba ``nogil``), so a
 plays on its own scratch copy of the board.
 
 >>> from go_engine.rules.board import Board, padded_index
+from go_engine.rules.coords import BLACK, WHITE
 >>> stats = run_playouts(Board(9), 200, komi=7.5, seed=1)
 >>> 0.0 <= stats.black_win_rate <= 1.0
 True
@@ -28,6 +29,7 @@ import numpy as np
 
 from go_engine.rules import board_core as core
 from go_engine.rules.board import Board, padded_index
+from go_engine.rules.coords import BLACK, WHITE
 from go_engine.rules.game import Game
 
 DEFAULT_KOMI = 7.5
@@ -195,3 +197,23 @@ def run_playouts(position: Board | Game, count: int, *, threads: int | None = No
         return run(0)
     with ThreadPoolExecutor(max_workers=threads) as pool:
         return merge_stats(list(pool.map(run, range(threads))))
+
+
+def estimate_ownership(position: Board | Game, playouts: int = 400, *, seed: int = 0,
+                       threads: int = 1) -> np.ndarray:
+    """Mean final owner of every point over light playouts, ``float [size, size]`` in [-1, 1]
+    (+1 Black). Both players get a fresh turn: a game ended by two passes is played on."""
+    board = (position.board if isinstance(position, Game) else position).copy()
+    board.meta[core.M_PASSES] = 0
+    return run_playouts(board, playouts, seed=seed, threads=threads).ownership
+
+
+def estimate_dead_stones(position: Board | Game, playouts: int = 400, *, seed: int = 0,
+                         threads: int = 1, threshold: float = 0.5) -> frozenset[int]:
+    """Stones the playouts mostly give to the other side: a black stone on a point whose mean
+    owner is below ``-threshold`` is dead, and a white one above ``threshold``."""
+    board = position.board if isinstance(position, Game) else position
+    owned = estimate_ownership(board, playouts, seed=seed, threads=threads).ravel()
+    stones = board.stones().ravel()
+    dead = ((stones == BLACK) & (owned < -threshold)) | ((stones == WHITE) & (owned > threshold))
+    return frozenset(int(p) for p in np.flatnonzero(dead))
