@@ -10,23 +10,14 @@ with a Wilson 95% interval. The last line is machine-readable.
 from __future__ import annotations
 
 import argparse
-import math
 import time
+
+from match_stats import wilson_interval
 
 from go_engine.rules.coords import BLACK, WHITE
 from go_engine.rules.game import Game, Rules
 from go_engine.search.config import SearchConfig, Selection
 from go_engine.search.player import MCTSPlayer
-
-
-def wilson_interval(wins: float, games: int, z: float = 1.96) -> tuple[float, float]:
-    """The Wilson score interval of a win rate."""
-    if games == 0:
-        return 0.0, 1.0
-    p = wins / games
-    centre = (p + z * z / (2 * games)) / (1 + z * z / games)
-    half = z * math.sqrt(p * (1 - p) / games + z * z / (4 * games * games)) / (1 + z * z / games)
-    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def play_game(size: int, black: MCTSPlayer, white: MCTSPlayer, max_moves: int) -> Game:

@@ -2,21 +2,11 @@
 
 from __future__ import annotations
 
-import contextlib
-import os
-import shutil
-import subprocess
-
 import numpy as np
 import pytest
 
+from go_engine.interfaces.gtp_client import GtpClient, find_gnugo
 from go_engine.rules.board import Board
-
-
-def find_gnugo() -> str | None:
-    """Path of the GNU Go binary (Debian installs it outside PATH), or None."""
-    return shutil.which("gnugo") or next(
-        (p for p in ("/usr/games/gnugo", "/usr/bin/gnugo") if os.path.exists(p)), None)
 
 
 @pytest.fixture
@@ -126,61 +116,6 @@ def reference_area(grid: list[list[int]]) -> int:
             elif reaches == {2}:
                 score -= len(region)
     return score
-
-
-# -- a small GTP client for GNU Go --------------------------------------------------------------
-
-
-class GtpError(RuntimeError):
-    """A GTP command answered with ``?``."""
-
-
-class GtpClient:
-    """Drive a GTP engine over pipes. :meth:`batch` writes many commands at once, then reads
-    every answer, which is what makes thousands of ``is_legal`` queries per move affordable."""
-
-    def __init__(self, argv: list[str]) -> None:
-        self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.DEVNULL, text=True, bufsize=1)
-
-    def batch(self, commands: list[str]) -> list[tuple[bool, str]]:
-        """Send ``commands`` in one write; return ``(ok, text)`` per command, in order."""
-        self.process.stdin.write("".join(command + "\n" for command in commands))
-        self.process.stdin.flush()
-        answers = []
-        for _ in commands:
-            lines = []
-            while True:
-                line = self.process.stdout.readline()
-                if line == "":
-                    raise GtpError("the engine closed its output")
-                if line == "\n" and lines:
-                    break
-                if line != "\n":
-                    lines.append(line.rstrip("\n"))
-            text = "\n".join(lines)
-            answers.append((text.startswith("="), text[1:].strip()))
-        return answers
-
-    def send(self, command: str) -> str:
-        """Send one command; return its answer, raising :class:`GtpError` on failure."""
-        ok, text = self.batch([command])[0]
-        if not ok:
-            raise GtpError(f"{command}: {text}")
-        return text
-
-    def close(self) -> None:
-        """Quit the engine and wait for it."""
-        if self.process.poll() is None:
-            with contextlib.suppress(GtpError, BrokenPipeError):
-                self.batch(["quit"])
-            self.process.wait(timeout=10)
-
-    def __enter__(self) -> GtpClient:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
 
 
 @pytest.fixture

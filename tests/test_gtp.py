@@ -16,10 +16,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import GtpClient
 
 from go_engine.cli import EngineOptions
 from go_engine.interfaces.gtp import GtpEngine, _chains_text, preprocess, read_lines, serve
+from go_engine.interfaces.gtp_client import GtpClient
 from go_engine.rules.coords import BLACK, RESIGN, WHITE, from_gtp, to_gtp
 from go_engine.rules.game import Game, KoRule, Rules
 from go_engine.rules.sgf import load_sgf, save_sgf

@@ -9,7 +9,8 @@ import sys
 from pathlib import Path
 
 import pytest
-from conftest import GtpClient
+
+from go_engine.interfaces.gtp_client import GtpClient
 
 MOVE_CAP = 250
 SCORE = re.compile(r"(?:[BW]\+(?:\d+(?:\.\d+)?|R)|0)")
