@@ -17,7 +17,7 @@ from go_engine.rules.coords import MAX_SIZE, MIN_SIZE
 from go_engine.rules.game import KoRule, Rules
 from go_engine.search.config import SearchConfig
 
-DEFAULT_PLAYOUTS = 2000
+DEFAULT_PLAYOUTS = 5000  # about 0.5 s a move on 9x9 and 1 s on 19x19 on one core
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,64 @@
+"""The go-engine command: options, defaults, errors, and both entry points."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from go_engine.cli import DEFAULT_PLAYOUTS, build_parser, engine_options
+from go_engine.rules.game import KoRule
+
+
+def options_for(*argv: str):
+    return engine_options(build_parser().parse_args(list(argv)))
+
+
+def test_defaults_fix_the_effort_by_playouts():
+    options = options_for("gtp")
+    assert options.size == 19 and options.rules.komi == 7.5
+    assert options.rules.ko_rule == KoRule.POSITIONAL
+    assert options.search.playouts == DEFAULT_PLAYOUTS and options.search.seconds == 0
+    assert options_for("play").size == 9
+
+
+def test_time_alone_removes_the_playout_limit_and_both_can_be_given():
+    assert options_for("gtp", "--time", "2").search.playouts == 0
+    both = options_for("gtp", "--time", "2", "--playouts", "300", "--seed", "7", "--threads", "2")
+    assert (both.search.playouts, both.search.seconds) == (300, 2.0)
+    assert (both.search.seed, both.search.rollout_threads) == (7, 2)
+
+
+def test_rules_options():
+    options = options_for("play", "--komi", "6", "--ko-rule", "situational", "--allow-suicide")
+    assert options.rules.komi == 6.0
+    assert options.rules.ko_rule == KoRule.SITUATIONAL and options.rules.allow_suicide
+
+
+@pytest.mark.parametrize("argv", [["gtp", "--size", "30"], ["gtp", "--size", "1"],
+                                  ["gtp", "--playouts", "-5"], ["play", "--color", "red"],
+                                  ["fly"]])
+def test_bad_options_are_refused(argv):
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(argv)
+
+
+def test_only_the_rollout_engine_exists_yet():
+    with pytest.raises(SystemExit, match="only 'none'"):
+        options_for("gtp", "--network", "weights.pt")
+
+
+def test_python_dash_m_speaks_gtp():
+    done = subprocess.run([sys.executable, "-m", "go_engine", "gtp", "--playouts", "5"],
+                          input="1 name\n2 protocol_version\n3 quit\n", capture_output=True,
+                          text=True, timeout=120, check=True)
+    assert done.stdout.startswith("=1 go-engine\n\n=2 2\n\n=3")
+
+
+def test_console_script_help_lists_both_commands():
+    script = Path(sys.executable).with_name("go-engine")  # installed beside the interpreter
+    done = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60,
+                          check=True)
+    assert "play" in done.stdout and "gtp" in done.stdout
