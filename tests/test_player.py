@@ -93,3 +93,25 @@ def test_comment_reports_win_rate_and_visits():
     decision = MCTSPlayer(SearchConfig(playouts=40, seed=6)).genmove(game)
     text = decision.comment(5)
     assert "winrate" in text and "visits 40" in text
+
+
+# Counted with every stone alive (Tromp-Taylor) Black wins: the dead black stone B4 spoils
+# White's whole left side. A referee that takes dead stones off gives the game to White.
+DEAD_INVADER = """
+. O . O X . X
+O O O O X X X
+. . . O X . X
+. X . O X X X
+. . . O X . X
+O O O O X X X
+. O . O X . X
+"""
+
+
+def test_does_not_pass_when_dead_stones_would_lose_the_count():
+    game = game_from_ascii(DEAD_INVADER, to_move=WHITE, komi=0.5)
+    game.play(game.pass_point)
+    assert game.area_score() > 0  # Black "wins" with B4 counted alive
+    player = MCTSPlayer(SearchConfig(playouts=300, seed=7, resign_threshold=0))
+    assert not player._passing_is_safe(game)
+    assert player.genmove(game).move != game.pass_point

@@ -5,7 +5,8 @@ between moves (following the moves actually played), and adds the judgement the 
 lacks:
 
 * it passes only when passing does not lose: after two passes the position would be counted
-  (area, every stone alive) as a win or a draw, or there is nothing sensible left to play;
+  as a win or a draw both with every stone alive (area) and with the dead stones estimated by
+  light playouts taken off, or there is nothing sensible left to play;
 * after the opponent's pass it ends a won game by passing, unless the search rates another
   move clearly higher;
 * it resigns when the best move's win rate falls below ``resign_threshold`` after at least
@@ -18,9 +19,11 @@ from dataclasses import dataclass
 
 from go_engine.rules.coords import BLACK, RESIGN, to_gtp
 from go_engine.rules.game import Game, Move
+from go_engine.rules.scoring import score
 from go_engine.search.config import SearchConfig
 from go_engine.search.evaluation import Evaluator
 from go_engine.search.mcts import MCTS, SearchResult
+from go_engine.search.playout import estimate_dead_stones
 
 
 @dataclass(frozen=True)
@@ -57,6 +60,8 @@ class MCTSPlayer:
     # After the opponent's pass, a pass that wins is preferred to a move rated at most this
     # much better (in Q, on [-1, 1]): it ends a won game instead of filling one's own area.
     PASS_TOLERANCE = 0.05
+    # Light playouts behind the dead-stone estimate that judges whether passing loses.
+    DEAD_STONE_PLAYOUTS = 200
 
     def __init__(self, config: SearchConfig | None = None,
                  evaluator: Evaluator | None = None) -> None:
@@ -111,16 +116,22 @@ class MCTSPlayer:
             if alternatives:
                 return Decision(alternatives[0], result, "passing would lose")
         if (best != pass_point and game.board.last_move == pass_point
-                and self._passing_is_safe(game) and result.visits[pass_point] > 0
-                and result.q[pass_point] >= result.q[best] - self.PASS_TOLERANCE):
+                and result.visits[pass_point] > 0
+                and result.q[pass_point] >= result.q[best] - self.PASS_TOLERANCE
+                and self._passing_is_safe(game)):
             return Decision(pass_point, result, "the opponent passed and passing wins")
         return Decision(best, result)
 
-    @staticmethod
-    def _passing_is_safe(game: Game) -> bool:
-        """True when the game, ended now by two passes, is not lost by the side to move."""
-        margin = game.area_score()
-        return margin >= 0 if game.to_move == BLACK else margin <= 0
+    def _passing_is_safe(self, game: Game) -> bool:
+        """True when the game, ended now by two passes, is not lost by the side to move: neither
+        by the area count with every stone alive (Tromp-Taylor, this engine's own referee) nor
+        by the count with the dead stones that light playouts estimate taken off (what a
+        referee such as GNU Go's ``final_score`` does)."""
+        dead = estimate_dead_stones(game.board, self.DEAD_STONE_PLAYOUTS, seed=self.config.seed)
+        for margin in (game.area_score(), score(game.board, game.komi, dead).margin):
+            if (margin < 0) if game.to_move == BLACK else (margin > 0):
+                return False
+        return True
 
     # -- tree reuse -------------------------------------------------------------------------
 
