@@ -213,3 +213,19 @@ def test_rollouts_record_first_movers():
     assert set(np.unique(first)) <= {0, BLACK, WHITE}
     # A light playout fills every point but the eyes, so most points have a first mover.
     assert (first > 0).sum() > 30
+
+
+def test_progress_reports_arrive_while_searching_and_should_stop_ends_it():
+    reports = []
+    mcts = MCTS(SearchConfig(playouts=100, seed=0))
+
+    def enough() -> bool:
+        return len(reports) >= 3
+
+    result = mcts.search(Game(7), playouts=0, seconds=0, should_stop=enough,
+                         progress=reports.append, progress_every=0.01)
+    assert len(reports) == 3
+    assert [r.playouts for r in reports] == sorted(r.playouts for r in reports)
+    assert result.playouts >= reports[-1].playouts > 0
+    with pytest.raises(ValueError):
+        mcts.search(Game(7), playouts=0, seconds=0)

@@ -132,19 +132,29 @@ class MCTS:
     # -- public -----------------------------------------------------------------------------
 
     def search(self, game: Game, *, playouts: int | None = None, seconds: float | None = None,
-               should_stop: Callable[[], bool] | None = None) -> SearchResult:
+               should_stop: Callable[[], bool] | None = None,
+               progress: Callable[[SearchResult], None] | None = None,
+               progress_every: float = 0.5) -> SearchResult:
         """Search the position of ``game`` for its player to move and return the statistics.
 
-        Limits default to the config's; ``should_stop`` lets a caller (pondering, GTP
-        analysis) end the search early.
+        Limits default to the config's (``0`` for both: search until ``should_stop``).
+        ``should_stop`` lets a caller (pondering, GTP analysis) end the search early;
+        ``progress`` receives the statistics so far every ``progress_every`` seconds (live
+        analysis in GUIs).
         """
         playouts = self.config.playouts if playouts is None else playouts
         seconds = self.config.seconds if seconds is None else seconds
+        if not playouts and not seconds and should_stop is None:
+            raise ValueError("a search with no playout or time limit needs should_stop")
         start = time.perf_counter()
+        next_report = start + progress_every
         root_board = game.board
         root = self._prepare_root(game)
         done = 0
         while True:
+            if progress is not None and time.perf_counter() >= next_report:
+                progress(self._result(root, done, time.perf_counter() - start))
+                next_report = time.perf_counter() + progress_every
             if playouts and done >= playouts:
                 break
             if seconds and time.perf_counter() - start >= seconds:
