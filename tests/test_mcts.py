@@ -7,12 +7,14 @@ import dataclasses
 import numpy as np
 import pytest
 
-from go_engine.rules.board import Board
+from go_engine.rules.board import Board, padded_index
 from go_engine.rules.coords import BLACK, WHITE, from_gtp
 from go_engine.rules.game import Game, Rules
+from go_engine.search import tree as kernels
 from go_engine.search.config import SearchConfig, Selection
 from go_engine.search.evaluation import Evaluation, RolloutRunner, UniformEvaluator
-from go_engine.search.mcts import MCTS, Node
+from go_engine.search.mcts import MCTS
+from go_engine.search.tree import TreeArrays
 
 
 def game_from_ascii(text: str, to_move: int = BLACK, komi: float = 0.5) -> Game:
@@ -61,15 +63,16 @@ def test_visits_add_up_and_virtual_loss_is_taken_back():
     result = mcts.search(game)
     assert result.visits.sum() == 300
     assert np.all(result.visits == np.round(result.visits))
-    assert mcts.root.visits == 300
-    # Every expanded node's edge counts equal its children's visits: no loss left behind.
+    assert mcts.node(mcts.root, 7).visits == 300
+    # Every edge's count equals its child's visits: no virtual loss left behind.
     stack = [mcts.root]
     while stack:
-        node = stack.pop()
-        for move, child in node.children.items():
-            assert node.child_n[move] == child.visits
-            if child.expanded:
-                assert child.child_n.sum() <= child.visits
+        view = mcts.node(stack.pop(), 7)
+        for move, child in view.children.items():
+            child_view = mcts.node(child, 7)
+            assert view.n[view.moves == move][0] == child_view.visits
+            if child_view.expanded:
+                assert child_view.n.sum() <= child_view.visits
                 stack.append(child)
     assert np.all(np.abs(result.q) <= 1.0)
 
@@ -122,14 +125,15 @@ def test_tree_is_reused_after_the_moves_played():
     game = Game(7)
     mcts = MCTS(SearchConfig(playouts=400, seed=4))
     first = mcts.search(game)
-    reply = int(np.argmax(mcts.root.children[first.move].child_n))
-    expected_visits = mcts.root.children[first.move].children[reply].visits
+    child = mcts.node(mcts.node(mcts.root, 7).children[first.move], 7)
+    reply = int(child.moves[np.argmax(child.n)])
+    expected_visits = mcts.node(child.children[reply], 7).visits
     for move in (first.move, reply):
         game.play(move)
         mcts.advance(move, game.board)
-    assert mcts.root is not None and mcts.root.visits == expected_visits > 0
+    assert mcts.root is not None and mcts.node(mcts.root, 7).visits == expected_visits > 0
     result = mcts.search(game, playouts=100)
-    assert mcts.root.visits == expected_visits + 100
+    assert mcts.node(mcts.root, 7).visits == expected_visits + 100
     # The reused root spent its first visit on its own evaluation, before it had edges.
     assert result.visits.sum() == expected_visits - 1 + 100
 
@@ -175,6 +179,25 @@ def test_config_rejects_nonsense():
     assert dataclasses.replace(config, playouts=10).playouts == 10
 
 
+def tiny_tree(size: int, movers: list[int], moves: list[int]) -> tuple[TreeArrays, list[int]]:
+    """Nodes (one per mover) each expanded over ``moves`` (flat, padded here) + pass."""
+    arrays = TreeArrays(16, 64)
+    index = padded_index(size)
+    ids = []
+    for mover in movers:
+        node = arrays.new_root(mover)
+        padded = np.array([index[m] for m in moves] + [-1])
+        kernels.expand(arrays.nodes, arrays.edges, arrays.stats, arrays.counts, node, padded,
+                       np.full(len(padded), 1 / len(padded)), np.zeros(len(padded)))
+        ids.append(node)
+    return arrays, ids
+
+
+def edge_of(arrays: TreeArrays, node: int, move: int, size: int) -> int:
+    target = padded_index(size)[move]
+    return next(e for e in arrays.edge_range(node) if arrays.edges[e, kernels.MOVE] == target)
+
+
 def test_amaf_credits_each_players_first_moves_along_the_path():
     """A path root -(Black A)-> n1 -(White B)-> leaf, then a rollout where Black played C
     first and White played A (after capturing Black's stone there) and D. Seen from n1, White
@@ -182,27 +205,67 @@ def test_amaf_credits_each_players_first_moves_along_the_path():
     leaf value +1 is for Black (to move at the leaf)."""
     size = 3
     a, b, c, d = 0, 1, 2, 3
-    root, n1 = Node(BLACK), Node(WHITE)
-    rng = np.random.default_rng(0)
-    everything = np.ones(size * size + 1, dtype=bool)
-    for node in (root, n1):
-        node.expand(everything, everything / everything.sum(), rng, amaf=True)
-    leaf = Node(BLACK)
-    first = np.zeros(size * size, np.int8)
-    first[[c, a, d]] = [BLACK, WHITE, WHITE]
-    MCTS._backup_amaf([(root, a), (n1, b)], leaf, 1.0, first, size)
-    assert set(np.flatnonzero(root.amaf_n)) == {a, c}
-    assert np.all(root.amaf_w[[a, c]] == 1.0)
-    assert set(np.flatnonzero(n1.amaf_n)) == {a, b, d}
-    assert np.all(n1.amaf_w[[a, b, d]] == -1.0)
+    arrays, (root, n1, leaf) = tiny_tree(size, [BLACK, WHITE, BLACK], [a, b, c, d])
+    index = padded_index(size)
+    first = np.zeros((1, (size + 2) ** 2), np.int8)
+    first[0, index[[c, a, d]]] = [BLACK, WHITE, WHITE]
+    kernels.backup(arrays.nodes, arrays.edges, arrays.stats, np.array([leaf]),
+                   np.array([[root, n1]]), np.array([[edge_of(arrays, root, a, size),
+                                                      edge_of(arrays, n1, b, size)]]),
+                   np.array([2]), np.array([1.0]), 0.0, first)
+
+    def credited(node):
+        return {m for m in (a, b, c, d)
+                if arrays.stats[edge_of(arrays, node, m, size), kernels.AMAF_N] > 0}
+
+    assert credited(root) == {a, c}
+    assert credited(n1) == {a, b, d}
+    assert arrays.stats[edge_of(arrays, root, c, size), kernels.AMAF_W] == 1.0
+    assert arrays.stats[edge_of(arrays, n1, d, size), kernels.AMAF_W] == -1.0
+
+
+def test_puct_and_backup_against_hand_worked_numbers():
+    size = 3
+    arrays, (node,) = tiny_tree(size, [BLACK], [0, 1, 2])
+    e0, e1, e2 = (edge_of(arrays, node, m, size) for m in (0, 1, 2))
+    arrays.stats[[e0, e1, e2], kernels.PRIOR] = [0.5, 0.3, 0.2]
+    arrays.stats[[e0, e1, e2], kernels.N] = [2, 1, 0]
+    arrays.stats[[e0, e1, e2], kernels.W] = [1, -1, 0]
+    pass_edge = arrays.edge_range(node)[-1]
+    arrays.stats[pass_edge, kernels.PRIOR] = 0.0
+    params = np.array([0.0, 1.0, 0.0, 0.0, 0.0, 0.0])  # c_puct = 1, first-play urgency 0
+    # sqrt(N) = sqrt(3): e0 0.5 + 0.5 * 1.732 / 3 = 0.789; e1 -1 + 0.3 * 1.732 / 2 = -0.740;
+    # e2 0 + 0.2 * 1.732 / 1 = 0.346.
+    assert kernels.select_edge(arrays.nodes, arrays.edges, arrays.stats, node, kernels.PUCT,
+                               params) == e0
+    # AlphaGo's c_puct = 5: e0 0.5 + 5 * 0.5 * 1.732 / 3 = 1.943; e2 5 * 0.2 * 1.732 = 1.732.
+    params[1] = 5.0
+    assert kernels.select_edge(arrays.nodes, arrays.edges, arrays.stats, node, kernels.PUCT,
+                               params) == e0
+    # After 10 visits of e0 (Q = 0.1), sqrt(N) = sqrt(11) = 3.317: e0 0.1 + 5 * 0.5 * 3.317 /
+    # 11 = 0.854; e2 5 * 0.2 * 3.317 = 3.317 now wins.
+    arrays.stats[e0, kernels.N] = 10
+    arrays.stats[e0, kernels.W] = 1
+    assert kernels.select_edge(arrays.nodes, arrays.edges, arrays.stats, node, kernels.PUCT,
+                               params) == e2
+    # Backup of a +1 for the player to move at the leaf (White, after Black's move at e2)
+    # under virtual loss 3: the edge counts one visit and a loss for Black.
+    leaf = arrays.new_root(WHITE)
+    arrays.stats[e2, kernels.N] += 3.0
+    arrays.stats[e2, kernels.W] -= 3.0
+    kernels.backup(arrays.nodes, arrays.edges, arrays.stats, np.array([leaf]),
+                   np.array([[node]]), np.array([[e2]]), np.array([1]), np.array([1.0]), 3.0,
+                   np.zeros((1, 0), np.int8))
+    assert arrays.stats[e2, kernels.N] == 1.0 and arrays.stats[e2, kernels.W] == -1.0
+    assert arrays.nodes[node, kernels.VISITS] == 1 and arrays.nodes[leaf, kernels.VISITS] == 1
 
 
 def test_rave_gathers_more_amaf_than_real_visits():
     config = SearchConfig(playouts=200, selection=Selection.RAVE, seed=1)
     mcts = MCTS(config)
     mcts.search(Game(7))
-    root = mcts.root
-    assert root.amaf_n.sum() > 5 * root.child_n.sum()
+    root = mcts.node(mcts.root, 7)
+    assert root.amaf_n.sum() > 5 * root.n.sum()
     assert np.all(np.abs(root.amaf_w) <= root.amaf_n)
 
 

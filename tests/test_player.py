@@ -85,7 +85,7 @@ def test_tree_follows_the_game_between_moves():
     game.play(from_gtp("D4", 7) if first.move != from_gtp("D4", 7) else from_gtp("C3", 7))
     player.genmove(game)
     # The root was found again, so it carries the visits of the earlier search beyond the new.
-    assert player.mcts.root.visits >= 200
+    assert player.mcts.node(player.mcts.root, 7).visits >= 200
 
 
 def test_comment_reports_win_rate_and_visits():

@@ -96,25 +96,34 @@ class RolloutRunner:
         size = boards[0].size
         pts = np.stack([b.pts for b in boards])
         meta = np.stack([b.meta for b in boards])
-        scores = np.zeros(len(boards), dtype=np.int64)
-        first = np.zeros((len(boards), pts.shape[2] if record_first_movers else 0), np.int8)
-        args = (boards[0].zobrist, self.max_moves_factor * size * size)
-        if self._pool is None or len(boards) == 1:
-            _rollout_many(pts, meta, args[0], self._rngs[0], args[1], scores, first)
+        results, first = self.run_in_place(pts, meta, boards[0].zobrist, komi,
+                                           record_first_movers)
+        return results, None if first is None else first[:, padded_index(size)[:-1]]
+
+    def run_in_place(self, pts: np.ndarray, meta: np.ndarray, zobrist: np.ndarray, komi: float,
+                     record_first_movers: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+        """Play one rollout from each stacked position ``pts [B, F, P]``, ``meta [B, M]``
+        (scratch arrays: the rollouts play on them). The first movers, when asked, come back
+        per *padded* point, ``int8 [B, P]``. Otherwise as :meth:`run`."""
+        count = pts.shape[0]
+        size = int(meta[0, core.M_SIZE])
+        to_move_is_black = meta[:, core.M_TO_MOVE] == BLACK
+        scores = np.zeros(count, dtype=np.int64)
+        first = np.zeros((count, pts.shape[2] if record_first_movers else 0), np.int8)
+        max_moves = self.max_moves_factor * size * size
+        if self._pool is None or count == 1:
+            _rollout_many(pts, meta, zobrist, self._rngs[0], max_moves, scores, first)
         else:
-            chunks = [c for c in np.array_split(np.arange(len(boards)), self.threads) if len(c)]
+            chunks = [c for c in np.array_split(np.arange(count), self.threads) if len(c)]
             jobs = [self._pool.submit(_rollout_many, pts[c[0]:c[-1] + 1], meta[c[0]:c[-1] + 1],
-                                      args[0], self._rngs[i], args[1], scores[c[0]:c[-1] + 1],
-                                      first[c[0]:c[-1] + 1])
+                                      zobrist, self._rngs[i], max_moves,
+                                      scores[c[0]:c[-1] + 1], first[c[0]:c[-1] + 1])
                     for i, c in enumerate(chunks)]
             for job in jobs:
                 job.result()
         black_result = np.sign(scores - komi)
-        to_move_is_black = np.array([b.to_move == BLACK for b in boards])
         results = np.where(to_move_is_black, black_result, -black_result).astype(np.float64)
-        if not record_first_movers:
-            return results, None
-        return results, first[:, padded_index(size)[:-1]]
+        return results, first if record_first_movers else None
 
     def close(self) -> None:
         """Stop the worker threads."""
