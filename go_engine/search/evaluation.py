@@ -48,13 +48,22 @@ class Evaluator(Protocol):
 
 
 class UniformEvaluator:
-    """Uniform priors over the candidate moves, no value: the engine with no knowledge."""
+    """Uniform priors over the candidate moves: the engine with no knowledge.
+
+    Args:
+        value: when given, a constant value for every position (a *free* evaluator: with
+            ``mixing_lambda = 0`` the search then measures the cost of the tree alone).
+    """
+
+    def __init__(self, value: float | None = None) -> None:
+        self.value = value
 
     def evaluate(self, boards: Sequence[Board], masks: np.ndarray) -> Evaluation:
         """Spread each row's prior evenly over its candidates."""
         priors = masks.astype(np.float32)
         priors /= np.maximum(priors.sum(axis=1, keepdims=True), 1.0)
-        return Evaluation(priors, None)
+        values = None if self.value is None else np.full(len(boards), self.value, np.float32)
+        return Evaluation(priors, values)
 
 
 @njit(cache=True, nogil=True)

@@ -108,6 +108,7 @@ class _Round:
     path_len: np.ndarray
     values: np.ndarray
     terminal: np.ndarray
+    due: np.ndarray
 
     @classmethod
     def allocate(cls, batch: int, board: Board) -> _Round:
@@ -116,7 +117,7 @@ class _Round:
                    np.empty((batch, board.meta.shape[0]), np.int64),
                    np.zeros(batch, np.int64), np.zeros((batch, depth), np.int64),
                    np.zeros((batch, depth), np.int64), np.zeros(batch, np.int64),
-                   np.zeros(batch), np.zeros(batch, np.bool_))
+                   np.zeros(batch), np.zeros(batch, np.bool_), np.zeros(batch, np.bool_))
 
 
 class MCTS:
@@ -277,7 +278,9 @@ class MCTS:
                         root_board.pts, root_board.meta, root_board.zobrist, self._formula,
                         self._params, self.config.virtual_loss, scratch.pts, scratch.meta,
                         scratch.leaves, scratch.path_nodes, scratch.path_edges, scratch.path_len)
-        kernels.terminal_values(scratch.meta, scratch.pts, komi, scratch.values, scratch.terminal)
+        kernels.leaf_status(arrays.nodes, scratch.leaves, scratch.pts, scratch.meta, komi,
+                            self.config.expand_threshold, scratch.values, scratch.terminal,
+                            scratch.due)
         values = self._expand_and_value(scratch, root_board)
         open_leaves = ~scratch.terminal
         first = None
@@ -309,15 +312,15 @@ class MCTS:
         """Expand the leaves that are due; return the evaluator's values of every leaf when the
         mix uses them (else ``None``)."""
         arrays = self.arrays
-        visits = arrays.nodes[scratch.leaves, kernels.VISITS]
-        expanded = arrays.nodes[scratch.leaves, kernels.EXPANDED].astype(bool)
-        due = ~scratch.terminal & ~expanded & (visits + 1 >= self.config.expand_threshold)
+        due = scratch.due
         wants_values = self.config.mixing_lambda < 1.0
-        if isinstance(self.evaluator, UniformEvaluator) and not wants_values:
+        if isinstance(self.evaluator, UniformEvaluator):  # all in compiled code
             kernels.expand_uniform(arrays.nodes, arrays.edges, arrays.stats, arrays.counts,
                                    scratch.leaves, scratch.pts, scratch.meta, due,
                                    self.config.prune_eye_fills, self.tree_rng)
-            return None
+            if not wants_values or self.evaluator.value is None:
+                return None
+            return np.full(len(scratch.leaves), self.evaluator.value)
         rows = np.flatnonzero(~scratch.terminal if wants_values else due)
         if len(rows) == 0:
             return None

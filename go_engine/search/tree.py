@@ -316,12 +316,17 @@ def expand_uniform(nodes, edges, stats, counts, leaf_nodes, leaf_pts, leaf_meta,
 
 
 @njit(cache=True)
-def terminal_values(leaf_meta, leaf_pts, komi, values, terminal):
-    """For leaves where both players have passed: the exact area result for the player to
-    move (+1, -1, 0) in ``values`` and ``terminal[b] = True``."""
+def leaf_status(nodes, leaf_nodes, leaf_pts, leaf_meta, komi, expand_threshold, values,
+                terminal, due):
+    """Sort the leaves of a round: ``terminal[b]`` where both players have passed, with the
+    exact area result for the player to move (+1, -1, 0) in ``values[b]``; ``due[b]`` where an
+    unexpanded leaf reaches ``expand_threshold`` visits with this one."""
     owner = np.zeros(leaf_pts.shape[2], dtype=np.int8)
     for b in range(leaf_meta.shape[0]):
+        node = leaf_nodes[b]
         terminal[b] = leaf_meta[b, core.M_PASSES] >= 2
+        due[b] = (not terminal[b] and not nodes[node, EXPANDED]
+                  and nodes[node, VISITS] + 1 >= expand_threshold)
         if terminal[b]:
             margin = core.area_owner(leaf_pts[b], leaf_meta[b], owner) - komi
             sign = 1.0 if margin > 0 else -1.0 if margin < 0 else 0.0
