@@ -1,9 +1,13 @@
-"""The ``go-engine`` command (also ``python -m go_engine``): ``play`` and ``gtp``.
+"""The ``go-engine`` command (also ``python -m go_engine``): ``play``, ``gtp`` and ``match``.
 
-Both subcommands share the engine options, which fix the engine's effort for reproducible
-matches: ``--playouts N`` simulations per move, ``--time SECONDS`` per move, ``--seed S`` and
-``--threads T`` (rollout threads). When both limits are given, whichever comes first stops the
-search.
+``play`` and ``gtp`` share the engine options, which fix the engine's effort for reproducible
+matches: ``--playouts N`` simulations per move, ``--time SECONDS`` per move, ``--seed S``,
+``--threads T`` (rollout threads) and ``--selection rave|uct|puct`` (the tree's selection
+formula). When both limits are given, whichever comes first stops the search.
+
+``match A B`` plays two GTP engines against each other (:mod:`go_engine.interfaces.match`);
+an engine spec like ``engine:--playouts 3000 --selection uct`` runs this engine with those
+options in its own process.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from dataclasses import dataclass
 
 from go_engine.rules.coords import MAX_SIZE, MIN_SIZE
 from go_engine.rules.game import KoRule, Rules
-from go_engine.search.config import SearchConfig
+from go_engine.search.config import SearchConfig, Selection
 
 DEFAULT_PLAYOUTS = 5000  # about 0.5 s a move on 9x9 and 1 s on 19x19 on one core
 
@@ -57,6 +61,9 @@ def add_engine_arguments(parser: argparse.ArgumentParser, default_size: int) -> 
                         help="seconds per move (0: no time limit)")
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument("--threads", type=int, default=1, help="rollout threads")
+    parser.add_argument("--selection", choices=[s.value for s in Selection],
+                        default=Selection.RAVE.value,
+                        help="tree selection formula (default rave)")
     parser.add_argument("--resign-threshold", type=float, default=0.05,
                         help="resign below this win rate (0 never resigns)")
     parser.add_argument("--network", default="none",
@@ -72,6 +79,7 @@ def engine_options(args: argparse.Namespace) -> EngineOptions:
         playouts = 0 if args.time > 0 else DEFAULT_PLAYOUTS
     search = SearchConfig(playouts=playouts, seconds=args.time, seed=args.seed,
                           rollout_threads=max(1, args.threads),
+                          selection=Selection(args.selection),
                           resign_threshold=args.resign_threshold)
     rules = Rules(komi=args.komi, ko_rule=KoRule(args.ko_rule), allow_suicide=args.allow_suicide)
     return EngineOptions(args.size, rules, search, args.network)
@@ -90,12 +98,57 @@ def build_parser() -> argparse.ArgumentParser:
                       help="how the finished game is counted (default area)")
     gtp = commands.add_parser("gtp", help="speak GTP v2 on stdin/stdout (for GUIs and matches)")
     add_engine_arguments(gtp, default_size=19)
+    add_match_arguments(commands.add_parser("match", help="play a match between two engines"))
     return parser
+
+
+def add_match_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options of ``go-engine match`` (see :mod:`go_engine.interfaces.match`)."""
+    from go_engine.interfaces.match import Referee
+
+    parser.add_argument("a", help="engine A: engine:ARGS, gtp:COMMAND, gnugo or gnugo:LEVEL")
+    parser.add_argument("b", help="engine B, the same way")
+    parser.add_argument("--games", type=int, default=10, help="games to play (default 10)")
+    parser.add_argument("--size", type=_board_size, default=9, help="board size (default 9)")
+    parser.add_argument("--komi", type=float, default=7.5, help="komi (default 7.5)")
+    parser.add_argument("--parallel", type=int, default=1, help="games at a time (default 1)")
+    parser.add_argument("--sgf-dir", default=None, help="save every game and summary.json here")
+    parser.add_argument("--referee", choices=[r.value for r in Referee], default="engine",
+                        help="who counts finished games (default engine: the runner)")
+    parser.add_argument("--json", default=None, metavar="FILE",
+                        help="JSON summary (default SGF_DIR/summary.json)")
+    parser.add_argument("--move-timeout", type=float, default=60.0, metavar="SECONDS",
+                        help="seconds an engine may take per move before it loses (default 60)")
+    parser.add_argument("--max-moves", type=_positive_int, default=0,
+                        help="move limit, then the board is counted (default 3*size*size)")
+    parser.add_argument("--seed", type=int, default=0, help="match seed (default 0)")
+
+
+def run_match_command(args: argparse.Namespace) -> int:
+    """``go-engine match``: parse the specs, run the match, print the report."""
+    from pathlib import Path
+
+    from go_engine.interfaces.match import MatchConfig, Referee
+    from go_engine.interfaces.match_players import parse_spec
+    from go_engine.interfaces.match_report import run_and_report
+
+    try:
+        config = MatchConfig(
+            a=parse_spec(args.a), b=parse_spec(args.b), games=args.games, size=args.size,
+            komi=args.komi, parallel=args.parallel, referee=Referee(args.referee),
+            sgf_dir=None if args.sgf_dir is None else Path(args.sgf_dir),
+            move_timeout=args.move_timeout, max_moves=args.max_moves, seed=args.seed)
+    except ValueError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
+    return run_and_report(config, None if args.json is None else Path(args.json))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``go-engine`` console script."""
     args = build_parser().parse_args(argv)
+    if args.command == "match":
+        return run_match_command(args)
     try:
         options = engine_options(args)
     except ValueError as error:

@@ -1,4 +1,5 @@
-"""The go-engine command: options, defaults, errors, and both entry points."""
+"""The go-engine command: options, defaults, errors, and both entry points (the match
+subcommand is tested in test_match.py)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from go_engine.cli import DEFAULT_PLAYOUTS, build_parser, engine_options
 from go_engine.rules.game import KoRule
+from go_engine.search.config import Selection
 
 
 def options_for(*argv: str):
@@ -45,6 +47,18 @@ def test_bad_options_are_refused(argv):
         build_parser().parse_args(argv)
 
 
+def test_selection_option_picks_the_search_formula():
+    assert options_for("gtp").search.selection == Selection.RAVE
+    assert options_for("gtp", "--selection", "uct").search.selection == Selection.UCT
+    assert options_for("play", "--selection", "puct").search.selection == Selection.PUCT
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["gtp", "--selection", "greedy"])
+
+
+def test_network_none_is_accepted():
+    assert options_for("gtp", "--network", "none").network == "none"
+
+
 def test_only_the_rollout_engine_exists_yet():
     with pytest.raises(SystemExit, match="only 'none'"):
         options_for("gtp", "--network", "weights.pt")
@@ -61,4 +75,4 @@ def test_console_script_help_lists_both_commands():
     script = Path(sys.executable).with_name("go-engine")  # installed beside the interpreter
     done = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60,
                           check=True)
-    assert "play" in done.stdout and "gtp" in done.stdout
+    assert all(command in done.stdout for command in ("play", "gtp", "match"))

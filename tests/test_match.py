@@ -1,0 +1,235 @@
+"""``go-engine match``: statistics worked by hand, engine specs, real matches on 5x5, and
+engines that crash, cheat, err or hang (a fake GTP engine written to a temporary file)."""
+
+from __future__ import annotations
+
+import json
+import math
+import shlex
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from go_engine.cli import main
+from go_engine.interfaces.match import Ending, MatchConfig, Referee, player_seed, run_match
+from go_engine.interfaces.match_players import parse_spec
+from go_engine.ratings import MatchScore, elo_difference, elo_interval, wilson_interval
+from go_engine.rules.sgf import load_sgf_file
+
+# A GTP engine in a few lines: it plays the first free point of a fixed list and misbehaves
+# at its Nth genmove as told on its command line: ``crash N``, ``illegal N`` (repeats its own
+# first move), ``error N`` (answers ``?``), ``hang N`` (sleeps), or ``fine``.
+FAKE_ENGINE = r'''
+import sys, time
+mode, when = (sys.argv[1], int(sys.argv[2])) if len(sys.argv) > 2 else ("fine", 0)
+order = ["C3", "B2", "D4", "B4", "D2", "C2", "C4", "B3", "D3", "A1", "E5", "A5", "E1"]
+taken, mine, asked = set(), [], 0
+for line in sys.stdin:
+    words = line.split()
+    if not words:
+        continue
+    if words[0] == "quit":
+        print("=\n", flush=True)
+        break
+    answer = ""
+    if words[0] == "play" and words[2].lower() != "pass":
+        taken.add(words[2].upper())
+    elif words[0] == "genmove":
+        asked += 1
+        if asked == when and mode == "crash":
+            print("fake engine: crashing on purpose", file=sys.stderr, flush=True)
+            sys.exit(3)
+        if asked == when and mode == "hang":
+            time.sleep(3600)
+        if asked == when and mode == "error":
+            print("? not today\n", flush=True)
+            continue
+        if asked == when and mode == "illegal":
+            answer = mine[0]
+        else:
+            answer = next((v for v in order if v not in taken), "pass")
+            taken.add(answer)
+            mine.append(answer)
+    print(f"= {answer}\n", flush=True)
+'''
+
+TINY = "engine:--playouts 20"
+
+
+@pytest.fixture
+def fake(tmp_path: Path):
+    """``fake("crash", 2)`` is a gtp: spec for the fake engine in that mode."""
+    script = tmp_path / "fake_engine.py"
+    script.write_text(FAKE_ENGINE)
+
+    def spec(mode: str = "fine", when: int = 0) -> str:
+        return f"gtp:{shlex.quote(sys.executable)} {shlex.quote(str(script))} {mode} {when}"
+
+    return spec
+
+
+def run_cli(capsys, *argv: str) -> tuple[list[str], dict[str, str]]:
+    """Run ``go-engine match`` in this process; its output lines and the last line's pairs."""
+    assert main(["match", *argv]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    return lines, dict(pair.split("=", 1) for pair in lines[-1].split())
+
+
+def small_config(a: str, b: str, **kwargs) -> MatchConfig:
+    kwargs.setdefault("games", 1)
+    return MatchConfig(a=parse_spec(a), b=parse_spec(b), size=5, **kwargs)
+
+
+# -- statistics -------------------------------------------------------------------------------
+
+
+def test_wilson_interval_matches_hand_worked_values():
+    # 7/10, z = 1.96: centre (0.7 + 0.19208) / 1.38416 = 0.644492, half-width
+    # 1.96 * sqrt(0.021 + 0.009604) / 1.38416 = 0.247718.
+    low, high = wilson_interval(7, 10)
+    assert low == pytest.approx(0.396774, abs=1e-5) and high == pytest.approx(0.892210, abs=1e-5)
+    # n/n: the lower bound is n / (n + z^2) = 10 / 13.8416.
+    assert wilson_interval(10, 10) == pytest.approx((0.722460, 1.0), abs=1e-5)
+    assert wilson_interval(0, 10) == pytest.approx((0.0, 1 - 0.722460), abs=1e-5)
+    assert wilson_interval(0, 0) == (0.0, 1.0)
+    with pytest.raises(ValueError):
+        wilson_interval(11, 10)
+
+
+def test_elo_difference_matches_hand_worked_values():
+    assert elo_difference(0.5) == 0.0
+    assert elo_difference(0.75) == pytest.approx(400 * math.log10(3), abs=1e-9)  # 190.85
+    assert elo_difference(0.25) == pytest.approx(-190.848, abs=1e-3)
+    assert elo_difference(0.9) == pytest.approx(381.697, abs=1e-3)  # 400 * log10(9)
+    assert elo_difference(1.0) == math.inf and elo_difference(0.0) == -math.inf
+    # The interval is the Elo of the Wilson bounds: -400 log10(1/0.396774 - 1) = -72.78 and
+    # -400 log10(1/0.892210 - 1) = +367.15.
+    low, high = elo_interval(7, 10)
+    assert low == pytest.approx(-72.78, abs=0.05) and high == pytest.approx(367.15, abs=0.05)
+
+
+def test_match_score_counts_draws_as_half_and_prints_its_line():
+    score = MatchScore(wins_a=3, wins_b=1, draws=2)
+    assert score.games == 6 and score.score == 4.0
+    assert score.win_rate == pytest.approx(2 / 3)
+    pairs = dict(pair.split("=") for pair in score.summary_line().split())
+    assert list(pairs) == ["winrate", "lo", "hi", "elo", "elo_lo", "elo_hi", "games", "wins_a",
+                           "wins_b", "draws"]
+    assert float(pairs["elo"]) == pytest.approx(400 * math.log10(2), abs=0.05)  # 2:1 odds
+    perfect = dict(pair.split("=") for pair in MatchScore(4, 0).summary_line().split())
+    assert float(perfect["elo"]) == math.inf and math.isfinite(float(perfect["elo_lo"]))
+
+
+# -- specs and seeds --------------------------------------------------------------------------
+
+
+def test_specs_build_command_lines():
+    ours = parse_spec("engine:--playouts 3000 --selection uct")
+    assert ours.command(7)[1:] == ["-m", "go_engine", "gtp", "--playouts", "3000",
+                                   "--selection", "uct", "--seed", "7"]
+    assert parse_spec("engine:--seed {seed}").command(5)[-2:] == ["--seed", "5"]
+    other = parse_spec('gtp:"/usr/games/gnugo --mode gtp --seed {seed}"')
+    assert other.command(3) == ["/usr/games/gnugo", "--mode", "gtp", "--seed", "3"]
+    assert other.name(3) == 'gtp:"/usr/games/gnugo --mode gtp --seed 3"'
+    assert parse_spec("gnugo:1").command(0)[3:6] == ["--level", "1", "--chinese-rules"]
+    assert "10" in parse_spec("gnugo").command(0)
+    for bad in ("gnugo:strong", "gtp:", "leela"):
+        with pytest.raises(ValueError):
+            parse_spec(bad)
+
+
+def test_every_player_of_a_match_gets_its_own_seed():
+    seeds = {player_seed(s, i, side) for s in (0, 1) for i in range(100) for side in (0, 1)}
+    assert len(seeds) == 400
+
+
+# -- real matches -----------------------------------------------------------------------------
+
+
+def test_match_between_two_engines_saves_games_and_reports(capsys, tmp_path):
+    lines, last = run_cli(capsys, TINY, "engine:--playouts 20 --selection uct", "--games", "2",
+                          "--size", "5", "--parallel", "2", "--sgf-dir", str(tmp_path),
+                          "--seed", "3")
+    assert last["games"] == "2"
+    assert int(last["wins_a"]) + int(last["wins_b"]) + int(last["draws"]) == 2
+    assert float(last["lo"]) <= float(last["winrate"]) <= float(last["hi"])
+    assert not any("\x1b" in line for line in lines)  # not a terminal: plain lines only
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    games = summary["games"]
+    assert [g["black"] for g in games] == ["A", "B"]  # A is Black in even games
+    for game in games:
+        record = load_sgf_file(game["sgf"], validate=True)
+        assert record.size == 5 and record.result == game["result"]
+        assert record.black_player == game["black_name"]
+        assert len(record.moves) == game["moves"] and game["ending"] in ("passes",
+                                                                          "resignation")
+        assert f"seeds=A {game['seeds']['A']}" in record.game_comment
+    assert summary["results"]["wins_a"] == int(last["wins_a"])
+
+
+def test_one_game_against_gnugo_refereed_by_gnugo(gnugo_path, tmp_path):
+    config = small_config(TINY, "gnugo:1", referee=Referee.GNUGO, sgf_dir=tmp_path)
+    (record,) = run_match(config)
+    assert record.ending in (Ending.PASSES, Ending.RESIGNATION, Ending.MAX_MOVES)
+    assert record.result[:2] in ("B+", "W+") or record.result == "0"
+    assert "GNU Go" in record.detail or record.ending == Ending.RESIGNATION
+    assert load_sgf_file(record.sgf, validate=True).result == record.result
+
+
+# -- engines that fail ------------------------------------------------------------------------
+
+
+def test_a_crashing_engine_loses_and_the_match_goes_on(fake, capsys):
+    lines, last = run_cli(capsys, fake("crash", 2), TINY, "--games", "2", "--size", "5",
+                          "--parallel", "2")
+    assert (last["wins_a"], last["wins_b"], last["games"]) == ("0", "2", "2")
+    crashes = [line for line in lines if "(crash:" in line]
+    assert len(crashes) == 2 and "status 3" in crashes[0]
+    assert "crashing on purpose" in crashes[0]
+    assert any("B+F" in line for line in crashes) and any("W+F" in line for line in crashes)
+
+
+def test_an_illegal_move_loses(fake, tmp_path):
+    (record,) = run_match(small_config(fake("illegal", 2), fake(), sgf_dir=tmp_path))
+    assert record.ending == Ending.ILLEGAL and record.winner == "B" and record.result == "W+F"
+    assert "occupied" in record.detail
+    assert load_sgf_file(record.sgf).result == "W+F"
+
+
+def test_an_error_answer_to_genmove_loses(fake):
+    (record,) = run_match(small_config(fake(), fake("error", 1), games=2))[1:]
+    assert record.ending == Ending.ERROR and record.winner == "A" and record.result == "W+F"
+
+
+def test_an_engine_that_cannot_start_loses(fake, tmp_path):
+    (record,) = run_match(small_config("gtp:/nonexistent/engine --gtp", fake()))
+    assert record.ending == Ending.CRASH and record.winner == "B" and record.moves == 0
+
+
+def test_a_hanging_engine_loses_on_time(fake, tmp_path):
+    start = time.monotonic()
+    config = small_config(fake(), fake("hang", 2), move_timeout=1.0, sgf_dir=tmp_path)
+    (record,) = run_match(config)
+    assert time.monotonic() - start < 30
+    assert record.ending == Ending.TIME and record.winner == "A" and record.result == "B+T"
+    assert "within 1 s" in record.detail
+    assert load_sgf_file(record.sgf).result == "B+T"
+
+
+def test_the_move_limit_ends_a_game_and_the_runner_counts_it(fake, capsys, tmp_path):
+    summary_path = tmp_path / "elsewhere.json"
+    _, last = run_cli(capsys, fake(), fake(), "--games", "1", "--size", "5", "--max-moves", "4",
+                      "--json", str(summary_path))
+    (game,) = json.loads(summary_path.read_text())["games"]
+    assert game["ending"] == "max-moves" and game["moves"] == 4 and game["sgf"] is None
+    assert "counted by the runner" in game["detail"]
+    # C3 B2 D4 B4 on an open 5x5 board: nothing is enclosed, so area is stones only and
+    # White's komi wins: 2 - 2 - 7.5.
+    assert game["result"] == "W+7.5" and last["wins_b"] == "1"
+
+
+def test_a_bad_spec_is_refused_before_any_game(capsys):
+    assert main(["match", "leela", TINY, "--games", "1"]) == 2
+    assert "not an engine spec" in capsys.readouterr().err
