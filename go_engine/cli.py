@@ -64,6 +64,9 @@ def add_engine_arguments(parser: argparse.ArgumentParser, default_size: int) -> 
     parser.add_argument("--selection", choices=[s.value for s in Selection],
                         default=Selection.RAVE.value,
                         help="tree selection formula (default rave)")
+    parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
+                        help="any search setting (SearchConfig field), e.g. --set "
+                             "expand_threshold=2; repeatable")
     parser.add_argument("--resign-threshold", type=float, default=0.05,
                         help="resign below this win rate (0 never resigns)")
     parser.add_argument("--network", default="none",
@@ -80,7 +83,7 @@ def engine_options(args: argparse.Namespace) -> EngineOptions:
     search = SearchConfig(playouts=playouts, seconds=args.time, seed=args.seed,
                           rollout_threads=max(1, args.threads),
                           selection=Selection(args.selection),
-                          resign_threshold=args.resign_threshold)
+                          resign_threshold=args.resign_threshold).with_overrides(args.set)
     rules = Rules(komi=args.komi, ko_rule=KoRule(args.ko_rule), allow_suicide=args.allow_suicide)
     return EngineOptions(args.size, rules, search, args.network)
 

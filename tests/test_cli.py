@@ -76,3 +76,13 @@ def test_console_script_help_lists_both_commands():
     done = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60,
                           check=True)
     assert all(command in done.stdout for command in ("play", "gtp", "match"))
+
+
+def test_any_search_setting_can_be_set():
+    options = options_for("gtp", "--set", "expand_threshold=3", "--set", "c-rave=0.2",
+                          "--set", "reuse_tree=false", "--set", "selection=puct")
+    assert options.search.expand_threshold == 3 and options.search.c_rave == 0.2
+    assert options.search.reuse_tree is False and options.search.selection == "puct"
+    for bad in ("nonsense=1", "expand_threshold=two", "reuse_tree=maybe", "c_rave"):
+        with pytest.raises(ValueError, match="--set"):
+            options_for("gtp", "--set", bad)

@@ -6,7 +6,7 @@ tuned for the rollout-only engine of this release, which has uniform priors and 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 
 
@@ -92,3 +92,34 @@ class SearchConfig:
             raise ValueError("batch_size, rollout_threads and expand_threshold must be >= 1")
         if not 0.0 <= self.resign_threshold < 0.5:
             raise ValueError("resign_threshold must lie in [0, 0.5)")
+
+    def with_overrides(self, assignments: list[str]) -> SearchConfig:
+        """A copy with fields set from ``NAME=VALUE`` strings (the command line's ``--set``).
+
+        Raises ``ValueError`` for an unknown field or a value of the wrong type.
+        """
+        kinds = {f.name: f.type for f in fields(self)}
+        changes: dict[str, object] = {}
+        for assignment in assignments:
+            name, sep, text = assignment.partition("=")
+            name = name.strip().replace("-", "_")
+            if not sep or name not in kinds:
+                raise ValueError(f"--set {assignment!r}: expected NAME=VALUE with NAME one of "
+                                 f"{', '.join(sorted(kinds))}")
+            changes[name] = _parse_field(kinds[name], text.strip(), name)
+        return replace(self, **changes)
+
+
+def _parse_field(kind: str, text: str, name: str) -> object:
+    """Convert ``text`` to a field of type ``kind`` (annotations are strings here)."""
+    try:
+        if kind == "bool":
+            if text.lower() not in ("1", "0", "true", "false", "yes", "no"):
+                raise ValueError(text)
+            return text.lower() in ("1", "true", "yes")
+        if kind == "Selection":
+            return Selection(text)
+        return {"int": int, "float": float}[kind](text)
+    except (KeyError, ValueError):
+        raise ValueError(f"--set {name}={text}: not a valid {kind}") from None
+
