@@ -123,7 +123,7 @@ def test_half_mix_lies_between_value_and_rollout():
 
 def test_tree_is_reused_after_the_moves_played():
     game = Game(7)
-    mcts = MCTS(SearchConfig(playouts=400, seed=4))
+    mcts = MCTS(SearchConfig(playouts=400, seed=4, expand_threshold=1))
     first = mcts.search(game)
     child = mcts.node(mcts.node(mcts.root, 7).children[first.move], 7)
     reply = int(child.moves[np.argmax(child.n)])
