@@ -8,6 +8,9 @@ formula). When both limits are given, whichever comes first stops the search.
 ``match A B`` plays two GTP engines against each other (:mod:`go_engine.interfaces.match`);
 an engine spec like ``engine:--playouts 3000 --selection uct`` runs this engine with those
 options in its own process.
+
+``train-rollout`` and ``evaluate-policy`` train and measure the linear softmax policies (see
+:mod:`go_engine.training.commands`).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ class EngineOptions:
     rules: Rules
     search: SearchConfig
     network: str = "none"
+    ponder: bool = False  # gtp: think on the opponent's time
 
 
 def _positive_int(text: str) -> int:
@@ -85,7 +89,8 @@ def engine_options(args: argparse.Namespace) -> EngineOptions:
                           selection=Selection(args.selection),
                           resign_threshold=args.resign_threshold).with_overrides(args.set)
     rules = Rules(komi=args.komi, ko_rule=KoRule(args.ko_rule), allow_suicide=args.allow_suicide)
-    return EngineOptions(args.size, rules, search, args.network)
+    return EngineOptions(args.size, rules, search, args.network,
+                         ponder=getattr(args, "ponder", False))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -101,7 +106,15 @@ def build_parser() -> argparse.ArgumentParser:
                       help="how the finished game is counted (default area)")
     gtp = commands.add_parser("gtp", help="speak GTP v2 on stdin/stdout (for GUIs and matches)")
     add_engine_arguments(gtp, default_size=19)
+    gtp.add_argument("--ponder", action="store_true",
+                     help="think on the opponent's time, until its move arrives")
     add_match_arguments(commands.add_parser("match", help="play a match between two engines"))
+    from go_engine.training import commands as training
+
+    training.add_train_rollout_arguments(commands.add_parser(
+        "train-rollout", help="train the rollout (or tree) policy on expert games"))
+    training.add_evaluate_policy_arguments(commands.add_parser(
+        "evaluate-policy", help="accuracy and speed of a rollout/tree policy on games"))
     return parser
 
 
@@ -152,6 +165,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "match":
         return run_match_command(args)
+    if args.command in ("train-rollout", "evaluate-policy"):
+        from go_engine.training import commands as training
+
+        if args.command == "train-rollout":
+            return training.run_train_rollout(args)
+        return training.run_evaluate_policy(args)
     try:
         options = engine_options(args)
     except ValueError as error:

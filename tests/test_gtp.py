@@ -18,7 +18,15 @@ import numpy as np
 import pytest
 
 from go_engine.cli import EngineOptions
-from go_engine.interfaces.gtp import GtpEngine, _chains_text, preprocess, read_lines, serve
+from go_engine.interfaces.analysis import parse_info_line
+from go_engine.interfaces.gtp import (
+    GtpEngine,
+    _chains_text,
+    preprocess,
+    read_lines,
+    serve,
+    split_lines,
+)
 from go_engine.interfaces.gtp_client import GtpClient
 from go_engine.rules.coords import BLACK, RESIGN, WHITE, from_gtp, to_gtp
 from go_engine.rules.game import Game, KoRule, Rules
@@ -32,7 +40,7 @@ REQUIRED = ["protocol_version", "name", "version", "known_command", "list_comman
 EXTRA = ["undo", "showboard", "final_score", "final_status_list", "fixed_handicap",
          "place_free_handicap", "set_free_handicap", "time_settings", "time_left",
          "kgs-time_settings", "loadsgf", "printsgf", "reg_genmove", "is_legal", "list_stones",
-         "countlib", "captures"]
+         "countlib", "captures", "lz-analyze", "lz-genmove_analyze"]
 
 
 def make_engine(size: int = 9, playouts: int = 20, seconds: float = 0.0,
@@ -125,7 +133,9 @@ def test_every_command_parses_its_arguments_strictly(engine):
                  "final_status_list", "fixed_handicap", "place_free_handicap",
                  "set_free_handicap", "time_settings 1 2", "time_left b 1",
                  "kgs-time_settings", "loadsgf", "reg_genmove", "is_legal b", "list_stones",
-                 "countlib", "captures", "showboard x", "printsgf a b"]:
+                 "countlib", "captures", "showboard x", "printsgf a b", "lz-genmove_analyze",
+                 "lz-genmove_analyze 10", "lz-genmove_analyze b x", "lz-analyze x",
+                 "lz-analyze b -1", "lz-analyze 10 b", "lz-analyze b 10 20"]:
         assert fails(engine, line) == "syntax error", line
     assert not engine.finished
 
@@ -315,8 +325,10 @@ class ScriptedPlayer:
         self.moves = list(moves)
         self.calls: list[dict] = []
 
-    def genmove(self, game, color=None, *, playouts=None, seconds=None) -> Decision:
-        self.calls.append({"playouts": playouts, "seconds": seconds, "color": color})
+    def genmove(self, game, color=None, *, playouts=None, seconds=None, timer=None,
+                **options) -> Decision:
+        self.calls.append({"playouts": playouts, "seconds": seconds, "color": color,
+                           "timer": timer, **options})
         return Decision(self.moves.pop(0), None, "scripted")
 
     def new_game(self) -> None:
@@ -437,21 +449,35 @@ def test_time_commands_store_settings(engine):
         assert fails(engine, bad) == "syntax error", bad
 
 
-def test_genmove_passes_the_smaller_limit_to_the_search():
-    player = ScriptedPlayer([from_gtp(v, 9) for v in ["E5", "C3", "G7", "D4"]])
+def test_genmove_gets_a_timer_from_the_clock_capped_by_the_time_option():
+    player = ScriptedPlayer([from_gtp(v, 9) for v in ["E5", "C3", "G7", "D4", "B2", "H8"]])
     engine = make_engine(player=player, playouts=500, seconds=3.0)
     ok(engine, "genmove b")
-    assert player.calls[-1] == {"playouts": 500, "seconds": 3.0, "color": BLACK}
+    call = player.calls[-1]
+    assert (call["playouts"], call["seconds"], call["color"], call["timer"]) == (
+        500, 3.0, BLACK, None)  # no clock: the fixed limits alone
     ok(engine, "time_settings 0 10 5")  # Canadian: 10 s for 5 stones
     ok(engine, "genmove w")
-    assert player.calls[-1]["seconds"] == pytest.approx(1.5)
-    ok(engine, "time_left b 1000 0")
+    allotment = player.calls[-1]["timer"].allotment
+    assert allotment.base == pytest.approx(1.5)  # 2 s a stone, less a quarter kept back
+    assert allotment.limit == pytest.approx(3.0)  # a hard move may take twice as much (and
+    # leaves 7 s, half a share for each of the 4 other stones plus the margin)
     ok(engine, "time_settings 1000 0 0")
     ok(engine, "genmove b")
-    assert player.calls[-1]["seconds"] == 3.0  # the --time limit is smaller
-    ok(engine, "time_left w 0.2 1")
+    allotment = player.calls[-1]["timer"].allotment
+    assert allotment.base == 3.0 and allotment.limit == 3.0  # --time is smaller
+    ok(engine, "time_left w 1 0")  # one second of absolute time: the floor applies
     ok(engine, "genmove w")
-    assert player.calls[-1]["seconds"] == pytest.approx(MIN_SEARCH_SECONDS)
+    allotment = player.calls[-1]["timer"].allotment
+    assert allotment.base == pytest.approx(MIN_SEARCH_SECONDS)
+    ok(engine, "time_settings 0 10 5")
+    ok(engine, "time_left b 0.2 1")
+    ok(engine, "genmove b")
+    allotment = player.calls[-1]["timer"].allotment
+    assert allotment.base == allotment.limit == pytest.approx(0.15)  # the period's last
+    # stone: all but the margin
+    ok(engine, "kgs-genmove_cleanup b")
+    assert player.calls[-1]["cleanup"] is True
 
 
 def test_the_clock_stops_a_search_that_playouts_would_not():
@@ -463,6 +489,200 @@ def test_the_clock_stops_a_search_that_playouts_would_not():
     assert 0.5 < elapsed < 1.5  # the budget: 1 s less a quarter kept back
     assert engine.game.moves[-1].point == from_gtp(vertex, 9)
     engine.close()
+
+
+# -- KGS cleanup -----------------------------------------------------------------------------
+
+
+def test_cleanup_genmove_captures_a_dead_stone_before_passing(tmp_path):
+    engine = make_engine(size=7, playouts=200, rules=Rules(komi=-2.5))
+    rows = [". X . X O . .", "X . X X O . .", ". O . X O . .", "X . . X O . .",
+            ". X . X O . .", "X . X X O . .", ". X . X O . ."]  # B5 is dead (test_player)
+    black = [to_gtp(r * 7 + c, 7) for r, row in enumerate(rows)
+             for c, mark in enumerate(row.split()) if mark == "X"]
+    white = [to_gtp(r * 7 + c, 7) for r, row in enumerate(rows)
+             for c, mark in enumerate(row.split()) if mark == "O"]
+    for b, w in zip(black, white + ["pass"] * (len(black) - len(white)), strict=True):
+        ok(engine, f"play b {b}")
+        ok(engine, f"play w {w}")
+    assert ok(engine, "final_status_list dead") == "B5"
+    for _ in range(10):
+        vertex = ok(engine, "kgs-genmove_cleanup b")
+        if vertex == "pass":
+            break
+        ok(engine, "play w pass")
+    assert ok(engine, "final_status_list dead") == ""
+    assert "B5" not in ok(engine, "list_stones white")
+    engine.close()
+
+
+# -- analysis (Leela Zero's lz-analyze) -------------------------------------------------------
+
+
+def check_info(line: str, game: Game, color: int):
+    """Parse an info line and check it: fields, ranges, order, legal moves, variations."""
+    ranked = parse_info_line(line, game.size)
+    assert ranked, line
+    assert [c.order for c in ranked] == list(range(len(ranked)))
+    visits = [c.visits for c in ranked]
+    assert visits == sorted(visits, reverse=True) and visits[-1] > 0
+    assert len({c.move for c in ranked}) == len(ranked)
+    for c in ranked:
+        assert 0 <= c.lcb <= c.winrate <= 1 and 0 <= c.prior <= 1
+        assert game.is_legal(c.move, color)
+        assert c.pv[0] == c.move and all(0 <= p <= game.size ** 2 for p in c.pv)
+    return ranked
+
+
+class ServedEngine:
+    """:func:`serve` on a thread, talking through OS pipes as a GUI would."""
+
+    def __init__(self, engine: GtpEngine) -> None:
+        read_in, self._write_in = os.pipe()
+        self._read_out, write_out = os.pipe()
+        self.stdin = os.fdopen(read_in, "rb", buffering=0)
+        self.stdout = os.fdopen(write_out, "wb")
+        self.engine = engine
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.server = threading.Thread(target=self._serve, daemon=True)
+        self.server.start()
+        threading.Thread(target=self._read, daemon=True).start()
+
+    def _serve(self) -> None:
+        serve(self.engine, self.stdin, self.stdout)
+        self.stdout.close()
+
+    def _read(self) -> None:
+        with os.fdopen(self._read_out, "rb") as out:
+            for line in out:
+                self.lines.put(line.decode().rstrip())
+
+    def send(self, text: str) -> None:
+        os.write(self._write_in, text.encode())
+
+    def line(self, timeout: float = 30.0) -> str:
+        return self.lines.get(timeout=timeout)
+
+    def answer(self) -> str:
+        """The next whole answer (lines up to the blank line)."""
+        lines = []
+        while (line := self.line()) != "":
+            lines.append(line)
+        return "\n".join(lines)
+
+    def close(self) -> None:
+        os.close(self._write_in)  # end of input ends serve()
+        self.server.join(timeout=30)
+        assert not self.server.is_alive()
+        self.engine.close()
+
+
+def test_lz_analyze_streams_until_the_next_command_which_is_answered():
+    engine = make_engine(size=9, playouts=20)
+    served = ServedEngine(engine)
+    served.send("1 play b E5\n2 play w C3\n")
+    assert served.answer() == "=1" and served.answer() == "=2"
+    served.send("3 lz-analyze 5\n")  # Black to move, a line every 50 ms
+    assert served.line() == "=3"
+    infos = [served.line() for _ in range(4)]
+    totals = [sum(c.visits for c in check_info(line, engine.game, BLACK)) for line in infos]
+    assert totals == sorted(totals) and totals[-1] > totals[0]  # the search goes on
+    assert totals[-1] > 20  # beyond the per-move playout limit: it runs until interrupted
+    served.send("4 name\n")
+    while (line := served.line()) != "":  # the analysis ends with its blank line...
+        assert line.startswith("info move ")
+    assert served.answer() == "=4 go-engine"  # ...and the next command is answered
+    time.sleep(0.3)
+    assert served.lines.empty()  # the search has stopped: nothing more comes
+    assert len(engine.game.moves) == 2  # analysis plays nothing
+    served.send("5 lz-analyze w 5\n")  # the other colour, out of turn
+    assert served.line() == "=5"
+    check_info(served.line(), engine.game, WHITE)
+    served.send("6 lz-analyze 0\n7 name\n")  # interval 0: silent; the next line is there
+    rest = served.answer()  # the end of 5: the info lines still on their way, if any
+    assert all(line.startswith("info") for line in rest.split("\n") if line)
+    assert served.answer() == "=6"  # at once, so it stops at once
+    assert served.answer() == "=7 go-engine"
+    served.close()
+
+
+def test_lz_analyze_in_process_runs_for_the_move_limit(engine):
+    play_all(engine, "E5")
+    response = ask(engine, "7 lz-analyze 1")
+    lines = response.split("\n")
+    assert lines[0] == "=7" and response.endswith("\n\n")
+    ranked = check_info(lines[-3], engine.game, WHITE)
+    assert sum(c.visits for c in ranked) >= 20  # the engine's 20 playouts
+    assert ask(engine, "lz-analyze 0") == "=\n\n"  # no interval, no lines
+
+
+def test_lz_genmove_analyze_reports_and_plays_a_legal_move():
+    engine = make_engine(size=9, playouts=400)
+    served = ServedEngine(engine)
+    served.send("1 lz-genmove_analyze b 1\n")
+    lines = served.answer().split("\n")
+    assert lines[0] == "=1" and lines[-1].startswith("play ")
+    infos = lines[1:-1]
+    assert infos
+    game = Game(9)
+    for line in infos:
+        check_info(line, game, BLACK)
+    vertex = lines[-1].split()[1]
+    assert game.is_legal(from_gtp(vertex, 9), BLACK)
+    assert parse_info_line(infos[-1], 9)[0].move == from_gtp(vertex, 9)  # the final stats
+    served.send("2 list_stones black\n")
+    assert served.answer() == f"=2 {vertex}"  # the move was played
+    served.close()
+
+
+@pytest.mark.parametrize("ponder", [True, False])
+def test_pondering_grows_the_tree_for_the_next_move(ponder):
+    search = SearchConfig(playouts=50, seed=1, resign_threshold=0.0)
+    engine = GtpEngine(EngineOptions(9, Rules(), search, ponder=ponder))
+    served = ServedEngine(engine)
+    served.send("1 genmove b\n")
+    assert served.answer().startswith("=1 ")
+    time.sleep(0.5)  # the opponent thinks
+    served.send("2 name\n")
+    assert served.answer() == "=2 go-engine"
+    pondered = engine.last_ponder
+    assert (pondered is not None) == ponder
+    reply = pondered.move if ponder else from_gtp("E5", 9)
+    served.send(f"3 play w {to_gtp(reply, 9)}\n4 genmove b\n")
+    assert served.answer() == "=3" and served.answer().startswith("=4 ")
+    visits = int(engine.last_decision.search.visits.sum())
+    if ponder:
+        assert pondered.playouts > 200
+        assert visits > 100  # the pondered subtree under White's reply, and 50 more
+    else:
+        assert visits <= 60  # only this move's search (and what the first left there)
+    served.close()
+
+
+def test_the_gtp_command_ponders_and_analyzes_as_a_process(tmp_path):
+    proc = EngineProcess(engine_command("gtp", "--size", "9", "--playouts", "30", "--ponder"),
+                         tmp_path)
+    vertex = proc.ask("1 genmove b")[len("=1 "):]
+    game = Game(9)
+    game.play(from_gtp(vertex, 9))
+    time.sleep(0.3)  # pondering
+    proc.write(b"2 lz-analyze 2\n")
+    assert proc.lines.get(timeout=30) == b"=2\n"
+    check_info(proc.lines.get(timeout=30).decode(), game, WHITE)
+    proc.write(b"3 name\n")
+    rest = proc.response()  # the end of the analysis: info lines still on their way, if any
+    assert all(line.startswith("info move ") for line in rest.splitlines())
+    assert proc.response() == "=3 go-engine"
+    assert proc.close() == 0
+
+
+def test_split_lines_keeps_lines_whole_across_chunks():
+    data = [b"ab", b"c\nde", b"f\n\ng", b"x" * 30 + b"\n", b"h"]
+    assert list(split_lines(data, max_line=10)) == [
+        (b"abc\n", False), (b"def\n", False), (b"\n", False), (b"g" + b"x" * 9, True),
+        (b"h", False)]
+    assert list(split_lines([b"0123456789"], max_line=10)) == [(b"0123456789", True)]
+    assert list(split_lines([b"012345678\n"], max_line=10)) == [(b"012345678\n", False)]
 
 
 # -- SGF --------------------------------------------------------------------------------------

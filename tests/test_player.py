@@ -115,3 +115,55 @@ def test_does_not_pass_when_dead_stones_would_lose_the_count():
     player = MCTSPlayer(SearchConfig(playouts=300, seed=7, resign_threshold=0))
     assert not player._passing_is_safe(game)
     assert player.genmove(game).move != game.pass_point
+
+
+# The white stone B5 is dead inside Black's living group (columns A-D, with eyes). Counted
+# with B5 alive (Tromp-Taylor) Black still wins with komi -2.5, so after White's pass an
+# ordinary genmove ends the game by passing and leaves B5 on the board.
+DEAD_IN_AREA = """
+. X . X O . .
+X . X X O . .
+. O . X O . .
+X . . X O . .
+. X . X O . .
+X . X X O . .
+. X . X O . .
+"""
+
+
+def test_cleanup_captures_dead_stones_before_passing():
+    game = game_from_ascii(DEAD_IN_AREA, to_move=WHITE, komi=-2.5)
+    game.play(game.pass_point)
+    dead = from_gtp("B5", 7)
+    player = MCTSPlayer(SearchConfig(playouts=200, seed=8, resign_threshold=0))
+    assert player.genmove(game).move == game.pass_point  # the ordinary judgement passes
+    moves = []
+    for _ in range(12):
+        decision = player.genmove(game, cleanup=True)
+        if decision.move == game.pass_point:
+            break
+        assert "cleanup" in decision.reason
+        assert not game.board.is_eye_like(decision.move, BLACK)
+        moves.append(decision.move)
+        game.play(decision.move)
+        game.play(game.pass_point)  # White keeps passing
+    assert game.board.color_at(dead) == 0, game.board.to_ascii()  # captured before the pass
+    assert len(moves) == 4 and set(moves) == {from_gtp(v, 7) for v in ("A5", "B6", "C5", "B4")}
+    assert player.cleanup_move(game) is None  # nothing left to clean up
+
+
+def test_cleanup_never_plays_a_self_atari():
+    # White's B5 C5 B4 are dead. A5 would leave the black stone one liberty (A4): White could
+    # capture it, so Black approaches from A4, connected to its group.
+    game = game_from_ascii("""
+        . O O X .
+        . O X X .
+        X X X . .
+        . . . . .
+        . . . . .
+    """, to_move=BLACK, komi=-2.5)
+    player = MCTSPlayer(SearchConfig(playouts=50, seed=9))
+    assert player.cleanup_move(game) == from_gtp("A4", 5)
+    game.play(from_gtp("A4", 5))
+    game.play(game.pass_point)
+    assert player.cleanup_move(game) == from_gtp("A5", 5)  # now it captures

@@ -11,6 +11,7 @@ import sys
 from collections import deque
 from pathlib import Path
 
+import numpy as np
 import pexpect
 import pytest
 from rich.console import Console
@@ -21,7 +22,9 @@ from go_engine.interfaces.board_view import (
     WOOD,
     column_letters,
     fancy_output,
+    heat_levels,
     render_board,
+    render_heatmap,
     star_points,
 )
 from go_engine.interfaces.terminal import (
@@ -36,7 +39,7 @@ from go_engine.rules.coords import BLACK, RESIGN, WHITE, from_gtp, to_gtp, to_sg
 from go_engine.rules.game import Game, Rules
 from go_engine.rules.sgf import load_sgf_file
 from go_engine.search.config import SearchConfig
-from go_engine.search.player import Decision
+from go_engine.search.player import Decision, MCTSPlayer
 
 # -- helpers ----------------------------------------------------------------------------------
 
@@ -135,6 +138,8 @@ def clean_env(**extra: str) -> dict[str, str]:
     ("resign", Command("resign")),
     ("Undo", Command("undo")),
     ("hint", Command("hint")),
+    ("analyze", Command("analyze")),
+    ("Analyse", Command("analyze")),
     ("score", Command("score")),
     ("board", Command("board")),
     ("help", Command("help")),
@@ -504,3 +509,65 @@ def test_end_of_input_at_once_exits_cleanly():
     assert done.returncode == 0, done.stderr
     assert "End of input: goodbye." in done.stdout
     assert done.stderr == ""
+
+
+# -- analysis ---------------------------------------------------------------------------------
+
+
+def heat_rows(output: str, size: int) -> list[list[str]]:
+    """The cells of the last heat map drawn in ``output`` (top row first)."""
+    rows = []
+    for line in output.splitlines():
+        match = re.fullmatch(r" *(\d+) (.*) (\d+) *", line)
+        if match and match[1] == match[3] and len(match[2].split()) == size:
+            rows.append(match[2].split())
+    return rows[-size:]
+
+
+def test_heat_levels_and_the_heat_map_drawing():
+    visits = np.zeros(26)
+    visits[[0, 6, 12, 24]] = [100, 50, 1, 3]  # A5 most visited, B4 half; E1 holds a stone
+    assert list(heat_levels(visits)[[0, 6, 12, 24, 1, 25]]) == [9, 5, 1, 1, 0, 0]
+    board = Board.from_ascii("""
+        . . . . .
+        . . . . .
+        . . . X .
+        . . . . .
+        . . . . O
+    """)
+    assert heat_rows(plain_text(render_heatmap(board, visits, fancy=False)), 5) == [
+        ["9", ".", ".", ".", "."], [".", "5", ".", ".", "."], [".", ".", "1", "X", "."],
+        [".", ".", ".", ".", "."], [".", ".", ".", ".", "O"]]
+    fancy = render_heatmap(board, visits, fancy=True)
+    backgrounds = {str(span.style.bgcolor.name) for span in fancy.spans
+                   if span.style and span.style.bgcolor}
+    assert len(backgrounds) >= 3  # the wood and two heat levels at least
+
+
+def test_analyze_shows_a_heat_map_and_the_candidates():
+    game = Game(7, Rules(komi=0.5))
+    console = plain_console()
+    lines = deque(["d4", "analyze", "quit"])
+
+    def read_line(prompt: str) -> str | None:
+        return lines.popleft() if lines else None
+
+    player = MCTSPlayer(SearchConfig(playouts=400, seed=3))
+    session = TerminalSession(game, player, BLACK, console, read_line)
+    assert session.run() == 0
+    player.close()
+    out = console.file.getvalue()
+    analysis = out[out.index("Analysis for Black"):]
+    assert re.search(r"Analysis for Black: \d+ visits, 400 playouts", analysis)
+    heat = heat_rows(analysis[:analysis.index("principal variation")], 7)
+    assert len(heat) == 7 and heat[3][3] == "X"  # D4
+    digits = [cell for row in heat for cell in row if cell.isdigit()]
+    assert "9" in digits and len(digits) >= 5
+    table = [line for line in analysis.splitlines() if re.match(r"\s*\d+ \| ", line)]
+    assert 1 <= len(table) <= 8
+    first = [cell.strip() for cell in table[0].split("|")]
+    assert first[0] == "1" and re.fullmatch(r"\d+\.\d%", first[3])
+    assert first[6].split()[0] == first[1]  # the variation starts with the move
+    assert f"Best: {first[1]} " in analysis
+    visits = [int(line.split("|")[2]) for line in table]
+    assert visits == sorted(visits, reverse=True)

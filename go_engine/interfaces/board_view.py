@@ -1,4 +1,4 @@
-"""Drawing a position, a status line and a score breakdown with rich.
+"""Drawing a position, a status line, a score breakdown and a search's analysis with rich.
 
 The board is drawn as seen from Black's side (row 0 of :mod:`go_engine.rules.coords` at the top),
 with GTP coordinates on all four sides: column letters (no ``I``) above and below, row numbers
@@ -21,20 +21,28 @@ last move      ``(●)`` in red brackets    ``(X)``
 
 The plain set is what logs and pipes get: one character per point, the same letters as
 :meth:`~go_engine.rules.board.Board.to_ascii`, and nothing that needs a terminal.
+
+The analysis view (:func:`render_heatmap`, :func:`render_candidates`) draws the root's visits
+on the board: each empty point the search visited shows a digit from 1 to 9, its visits as a
+share of the most visited move's (9 is the most visited; in colour, the background warms with
+it), and a table lists the candidates with visits, win rate, lower bound, prior and the
+principal variation.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
 from rich import box
 from rich.console import Console
 from rich.style import Style
 from rich.table import Table
 from rich.text import Text
 
+from go_engine.interfaces.analysis import Candidate
 from go_engine.rules.board import Board
-from go_engine.rules.coords import BLACK, EMPTY, GTP_COLUMNS, WHITE, to_point
+from go_engine.rules.coords import BLACK, EMPTY, GTP_COLUMNS, WHITE, to_gtp, to_point
 from go_engine.rules.scoring import ScoreBreakdown, ScoringRule
 
 WOOD = "#dcb35c"
@@ -47,6 +55,8 @@ _STONE = {BLACK: Style(color="#000000", bgcolor=WOOD, bold=True),
           WHITE: Style(color="#ffffff", bgcolor=WOOD, bold=True)}
 _DEAD = {BLACK: Style(color="#000000", bgcolor=WOOD), WHITE: Style(color="#ffffff", bgcolor=WOOD)}
 _MARK = Style(color="#c00000", bgcolor=WOOD, bold=True)
+_HEAT = ["#f3e08a", "#f2cc5c", "#f0b441", "#ec9a30", "#e67d24", "#dc5f1b", "#cd4313",
+         "#b7290c", "#981306"]  # backgrounds of heat levels 1..9
 
 
 @dataclass(frozen=True)
@@ -180,3 +190,65 @@ def describe_result(breakdown: ScoreBreakdown) -> str:
         return "0 (a draw)"
     name = "Black" if breakdown.winner == BLACK else "White"
     return f"{breakdown.result_string()} ({name} wins by {abs(breakdown.margin):g} points)"
+
+
+def heat_levels(visits: np.ndarray) -> np.ndarray:
+    """``int [len(visits)]``: 0 for no visits, else ``ceil(9 * visits / max visits)`` (1..9)."""
+    visits = np.asarray(visits, dtype=np.float64)
+    top = visits.max(initial=0.0)
+    if top <= 0:
+        return np.zeros(len(visits), dtype=np.int64)
+    return np.where(visits > 0, np.ceil(9.0 * visits / top), 0).astype(np.int64)
+
+
+def render_heatmap(board: Board, visits: np.ndarray, *, fancy: bool = True) -> Text:
+    """The board with the search's root visits as digits 1..9 on the points it visited (see
+    the module's notes); ``visits`` is over the ``size * size + 1`` actions (pass ignored)."""
+    glyphs = FANCY_GLYPHS if fancy else PLAIN_GLYPHS
+    size = board.size
+    width = len(str(size))
+    levels = heat_levels(np.asarray(visits)[: size * size])
+    stones = board.stones()
+    stars = star_points(size)
+    text = Text(no_wrap=True, overflow="ignore")
+    header = " " * (width + 2) + " ".join(column_letters(size))
+    if fancy:  # pad every line to the same width, so the wood is a rectangle
+        header += " " * (width + 2)
+    text.append(header + "\n", _LABEL if fancy else "")
+    for row in range(size):
+        number = size - row
+        text.append(f" {number:>{width}}", _LABEL if fancy else "")
+        for col in range(size):
+            point = to_point(row, col, size)
+            text.append(" ", _BOARD if fancy else "")
+            level = int(levels[point])
+            if stones[row, col] == EMPTY and level:
+                style = Style(color="#000000" if level < 6 else "#ffffff",
+                              bgcolor=_HEAT[level - 1], bold=True)
+                text.append(str(level), style if fancy else "")
+            else:
+                glyph, style = _point_glyph(int(stones[row, col]), point, frozenset(), stars,
+                                            glyphs)
+                text.append(glyph, style if fancy else "")
+        text.append(f" {number:<{width}} " if fancy else f" {number}", _LABEL if fancy else "")
+        text.append("\n")
+    text.append(header, _LABEL if fancy else "")
+    return text
+
+
+def render_candidates(ranked: list[Candidate], size: int, *, fancy: bool = True,
+                      pv_length: int = 10) -> Table:
+    """A table of candidate moves: rank, move, visits, win rate, lower bound, prior and the
+    first ``pv_length`` moves of the principal variation."""
+    table = Table(box=box.SIMPLE_HEAD if fancy else box.ASCII, show_edge=fancy)
+    for name, justify in (("#", "right"), ("move", "left"), ("visits", "right"),
+                          ("win rate", "right"), ("lcb", "right"), ("prior", "right"),
+                          ("principal variation", "left")):
+        table.add_column(name, justify=justify)
+    for c in ranked:
+        pv = " ".join(to_gtp(p, size) for p in c.pv[:pv_length])
+        if len(c.pv) > pv_length:
+            pv += " ..."
+        table.add_row(str(c.order + 1), to_gtp(c.move, size), str(c.visits),
+                      f"{c.winrate:.1%}", f"{c.lcb:.1%}", f"{c.prior:.1%}", pv)
+    return table

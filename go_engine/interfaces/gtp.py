@@ -15,6 +15,8 @@ setup               boardsize clear_board komi fixed_handicap place_free_handica
 play                play genmove undo reg_genmove kgs-genmove_cleanup
 time                time_settings time_left kgs-time_settings
 scoring             final_score final_status_list
+analysis (Leela     lz-analyze lz-genmove_analyze
+Zero's)
 debug (GNU Go's)    showboard printsgf is_legal list_stones countlib captures
 ==================  =====================================================================
 
@@ -57,24 +59,50 @@ is forgotten.
 
 Time: ``time_settings``, ``time_left`` and ``kgs-time_settings`` are stored in a
 :class:`TimeControl` and a :class:`Clock` per colour (the engine also runs its own clock down
-when the controller sends no ``time_left``). ``genmove`` searches for the smaller of the
-``--time`` option and :meth:`TimeControl.budget`, and stops at ``--playouts`` if that comes
-first.
+when the controller sends no ``time_left``). With a clock, ``genmove`` thinks for the
+:class:`~go_engine.search.time_control.Allotment` of :meth:`TimeControl.allotment` (never more
+than ``--time`` when that is given), stopping early on easy moves and extending hard ones (see
+:mod:`go_engine.search.time_control`), and stops at ``--playouts`` if that comes first. The
+time source is injected (``now``), so tests run games on a simulated clock.
+
+End of game: ``kgs-genmove_cleanup`` is ``genmove`` for KGS's cleanup phase: the engine does
+not pass while it sees dead stones of the opponent it can attack
+(:meth:`~go_engine.search.player.MCTSPlayer.cleanup_move`).
+
+Analysis (Leela Zero's extension, read by Sabaki and Lizzie; format in
+:mod:`go_engine.interfaces.analysis`): ``lz-analyze [color] [interval]`` answers ``=`` at once,
+then searches the position for ``color`` (default: the side to move), writing an ``info`` line
+every ``interval`` centiseconds (none for 0), until the next command arrives; then the answer
+ends with its blank line and that command is answered as usual. ``lz-genmove_analyze color
+[interval]`` does the same during a ``genmove`` and ends with ``play VERTEX``. To notice the
+next command, :func:`serve` reads stdin on a thread of its own (:class:`LineReader`) while
+commands run on the main thread; the search asks the reader between rounds. An analysis stops
+searching (and waits) once the tree would pass about :data:`ANALYSIS_MEMORY_BYTES`. Used
+in-process (:meth:`GtpEngine.handle_line` with no reader), an analysis runs for the engine's
+move limit instead.
+
+Pondering (``--ponder``): after the engine's move, while the controller is silent, the engine
+searches the opponent's replies (:meth:`GtpEngine.ponder`), so the tree it keeps for its next
+move is already grown; the next line stops it at once.
 """
 
 from __future__ import annotations
 
+import io
 import logging
 import math
 import os
 import re
 import sys
+import threading
 import time
-from collections.abc import Callable, Iterator
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from importlib import metadata
 from typing import TYPE_CHECKING, BinaryIO
 
+from go_engine.interfaces.analysis import candidates, info_line
 from go_engine.rules.board import Board
 from go_engine.rules.coords import (
     BLACK,
@@ -90,9 +118,19 @@ from go_engine.rules.coords import (
 from go_engine.rules.game import Game, IllegalMoveError, fixed_handicap_points
 from go_engine.rules.handicap import free_handicap_points
 from go_engine.rules.scoring import ScoreBreakdown, ScoringRule, score
-from go_engine.search.player import MCTSPlayer
+from go_engine.search.mcts import SearchResult
+from go_engine.search.player import Decision, MCTSPlayer
 from go_engine.search.playout import estimate_dead_stones
-from go_engine.search.time_control import Clock, TimeControl, TimeSystem, estimated_moves_left
+from go_engine.search.time_control import (
+    DEFAULT_TIME_CONFIG,
+    Clock,
+    MoveTimer,
+    TimeConfig,
+    TimeControl,
+    TimeSource,
+    TimeSystem,
+    estimated_moves_left,
+)
 
 if TYPE_CHECKING:
     from go_engine.cli import EngineOptions
@@ -105,6 +143,8 @@ PROTOCOL_VERSION = "2"
 MAX_LINE_BYTES = 1 << 22  # longer lines are read to their end and answered with an error
 MAX_SGF_BYTES = 1 << 24  # loadsgf refuses bigger files (and devices, pipes, directories)
 DEAD_STONE_PLAYOUTS = 400  # light playouts behind final_score and final_status_list
+ANALYSIS_MEMORY_BYTES = 1 << 30  # an analysis stops growing its tree at about this size
+TREE_BYTES_PER_EDGE = 36  # three int32 and six float32 per edge (go_engine.search.tree)
 
 UNKNOWN_COMMAND = "unknown command"
 SYNTAX_ERROR = "syntax error"
@@ -122,6 +162,14 @@ INTERNAL_ERROR = "internal error"
 
 class GtpError(Exception):
     """A command failed; the message is the GTP error text."""
+
+
+@dataclass(frozen=True)
+class Streamed:
+    """A multi-line answer written while it is produced (the analysis commands): ``produce``
+    is called with ``emit``, which sends one line (without its newline) at once."""
+
+    produce: Callable[[Callable[[str], None]], None]
 
 
 # -- arguments: declared per handler, parsed in one place -------------------------------------
@@ -213,6 +261,7 @@ NUMBER = Arg("float", _parse_number)
 SECONDS = Arg("seconds", _parse_seconds)
 WORD = Arg("string", _parse_word)
 VERTICES = Arg("vertices", _parse_move, many=True)
+WORDS = Arg("strings", _parse_word, many=True)
 
 
 def optional(spec: Arg) -> Arg:
@@ -287,17 +336,29 @@ def _engine_version() -> str:
 class GtpEngine:
     """GTP command handling over one game and one player; no I/O (see :func:`serve`)."""
 
-    def __init__(self, options: EngineOptions, player: MCTSPlayer | None = None) -> None:
+    def __init__(self, options: EngineOptions, player: MCTSPlayer | None = None, *,
+                 now: TimeSource = time.perf_counter,
+                 time_config: TimeConfig = DEFAULT_TIME_CONFIG) -> None:
         self.options = options
         self.rules = options.rules
         self.config = options.search
         self.player = player or MCTSPlayer(self.config)
         self.game = Game(options.size, self.rules)
+        self.now = now
+        self.time_config = time_config
         self.time_control = TimeControl()
         self.clocks = {BLACK: Clock(0.0), WHITE: Clock(0.0)}
         self.comments: dict[int, str] = {}
         self.resigned: int | None = None
         self.finished = False
+        self.last_decision: Decision | None = None  # of the last genmove, for tools and tests
+        self.last_timer: MoveTimer | None = None
+        # Set by serve(): where streamed answers go, and the reader that sees the next line.
+        self.output: Callable[[str], None] | None = None
+        self.input: LineReader | None = None
+        self.pondering = options.ponder
+        self._ponder_after: list | None = None  # the game's moves right after our last move
+        self.last_ponder: SearchResult | None = None  # what the last pondering found
         self.commands: dict[str, Callable] = {
             _command_name(attr): getattr(self, attr)
             for attr in dir(type(self)) if attr.startswith("cmd_")
@@ -307,7 +368,9 @@ class GtpEngine:
 
     def handle_line(self, raw: bytes | str, truncated: bool = False) -> str | None:
         """Answer one input line: the full response (ending in a blank line), or ``None`` for
-        a line the spec says to skip. ``truncated`` marks the start of an over-long line."""
+        a line the spec says to skip. ``truncated`` marks the start of an over-long line. A
+        streamed answer (analysis) goes out through :attr:`output` as it is produced, when
+        there is one, and only its closing blank line is returned."""
         tokens = [t for t in preprocess(raw).split(" ") if t]
         if not tokens:
             return None
@@ -320,6 +383,8 @@ class GtpEngine:
             if truncated:
                 raise GtpError(SYNTAX_ERROR)
             body = self.execute(tokens[0], tokens[1:])
+            if isinstance(body, Streamed):
+                return self._stream(ident, body)
             return _response("=", ident, body)
         except GtpError as error:
             return _response("?", ident, str(error))
@@ -327,7 +392,28 @@ class GtpEngine:
             log.exception("line %r failed", tokens[:3])
             return _response("?", ident, INTERNAL_ERROR)
 
-    def execute(self, name: str, tokens: list[str]) -> str:
+    def _stream(self, ident: str, body: Streamed) -> str:
+        """Write ``=id``, then each line as it comes, through :attr:`output`; return the closing
+        blank line. Without an output (in-process use) the whole answer is returned."""
+        output = self.output
+        gathered: list[str] = []
+        write = output if output is not None else gathered.append
+        write(f"={ident}\n")
+
+        def emit(line: str) -> None:
+            line = line.replace("\n", " ").strip()
+            if line:  # an empty line would end the answer
+                write(line + "\n")
+
+        try:
+            body.produce(emit)
+        except OSError:
+            raise
+        except Exception:  # the "=" is out: log the bug and end the answer
+            log.exception("streamed answer %s failed", ident)
+        return "".join(gathered) + "\n"
+
+    def execute(self, name: str, tokens: list[str]) -> str | Streamed:
         """Run a command by name; raise :class:`GtpError` when it fails."""
         handler = self.commands.get(name)
         if handler is None:
@@ -347,6 +433,9 @@ class GtpEngine:
         rest = list(tokens)
         for spec in specs:
             if spec.many:
+                if not rest and spec.optional:
+                    values.append(None)
+                    continue
                 if not rest:
                     raise GtpError(SYNTAX_ERROR)
                 values.append([self._parse_one(spec, t) for t in rest])
@@ -504,8 +593,9 @@ class GtpEngine:
 
     @arguments(COLOR)
     def cmd_kgs_genmove_cleanup(self, color: int) -> str:
-        """KGS's cleanup genmove: the engine never passes while passing loses, so the same."""
-        return self._generate(color, commit=True)
+        """KGS's cleanup phase: ``genmove``, but no pass while the opponent has stones the
+        engine thinks dead and can attack; they are captured first."""
+        return self._generate(color, commit=True, cleanup=True)
 
     @arguments(COLOR)
     def cmd_reg_genmove(self, color: int) -> str:
@@ -555,6 +645,33 @@ class GtpEngine:
         """The controller's clock for ``color``: seconds left, and stones (0 in main time)."""
         self.clocks[color] = Clock(seconds, stones)
         return ""
+
+    # -- analysis (Leela Zero's extension) -----------------------------------------------------
+
+    @arguments(optional(WORDS))
+    def cmd_lz_analyze(self, words: list[str] | None) -> Streamed:
+        """``lz-analyze [color] [interval]``: search for ``color`` (default: the side to move),
+        an ``info`` line every ``interval`` centiseconds, until the next command arrives."""
+        color, interval = self._analysis_arguments(words, color_required=False)
+        color = self.game.to_move if color is None else color
+        return Streamed(lambda emit: self._analyze(color, interval, emit))
+
+    @arguments(optional(WORDS))
+    def cmd_lz_genmove_analyze(self, words: list[str] | None) -> Streamed:
+        """``lz-genmove_analyze color [interval]``: ``genmove`` with ``info`` lines every
+        ``interval`` centiseconds, ending with ``play VERTEX``."""
+        color, interval = self._analysis_arguments(words, color_required=True)
+
+        def produce(emit: Callable[[str], None]) -> None:
+            report = self._reporter(emit) if interval else None
+            vertex = self._generate(color, commit=True, progress=report,
+                                    progress_every=interval / 100)
+            decision = self.last_decision
+            if report is not None and decision is not None and decision.search is not None:
+                report(decision.search)
+            emit(f"play {vertex}")
+
+        return Streamed(produce)
 
     # -- scoring ------------------------------------------------------------------------------
 
@@ -654,21 +771,36 @@ class GtpEngine:
         self.time_control = control
         self.clocks = {BLACK: control.new_clock(), WHITE: control.new_clock()}
 
-    def _generate(self, color: int, *, commit: bool) -> str:
-        seconds = self.config.seconds
-        budget = self.time_control.budget(self.clocks[color],
-                                          estimated_moves_left(self.game.board))
-        if budget is not None:
-            seconds = budget if seconds <= 0 else min(seconds, budget)
-        start = time.perf_counter()
+    def _move_timer(self, color: int) -> MoveTimer | None:
+        """The timer of ``color``'s next move when a clock runs (``--time`` caps it)."""
+        allotment = self.time_control.allotment(
+            self.clocks[color], estimated_moves_left(self.game.board), self.time_config)
+        if allotment is None:
+            return None
+        if self.config.seconds > 0:
+            allotment = allotment.capped(self.config.seconds)
+        return MoveTimer(allotment, self.now, self.time_config)
+
+    def _generate(self, color: int, *, commit: bool, cleanup: bool = False,
+                  progress: Callable[[SearchResult], None] | None = None,
+                  progress_every: float = 0.5) -> str:
+        timer = self._move_timer(color)
+        start = self.now()
         decision = self.player.genmove(self.game, color, playouts=self.config.playouts,
-                                       seconds=seconds)
-        elapsed = time.perf_counter() - start
+                                       seconds=self.config.seconds, timer=timer,
+                                       cleanup=cleanup, progress=progress,
+                                       progress_every=progress_every)
+        elapsed = self.now() - start
+        self.last_decision, self.last_timer = decision, timer
         move = decision.move
         comment = decision.comment(self.game.size)
+        if timer is not None:
+            limit = (f"{timer.allotment.base:.2f}s..{timer.allotment.limit:.2f}s, "
+                     f"stopped: {timer.reason or 'judgement'}")
+        else:
+            limit = f"{self.config.seconds:.2f}s" if self.config.seconds else "none"
         log.info("%s %s in %.2fs (limit %s): %s", "genmove" if commit else "reg_genmove",
-                 to_gtp(move, self.game.size), elapsed, f"{seconds:.2f}s" if seconds else "none",
-                 comment)
+                 to_gtp(move, self.game.size), elapsed, limit, comment)
         if not commit:
             return to_gtp(move, self.game.size)
         self.time_control.spend(self.clocks[color], elapsed)
@@ -683,7 +815,73 @@ class GtpEngine:
             self.game.play(move, color)
         self.resigned = None
         self.comments[len(self.game.moves) - 1] = comment
+        self._ponder_after = list(self.game.moves)
         return to_gtp(move, self.game.size)
+
+    def _analysis_arguments(self, words: list[str] | None, *,
+                            color_required: bool) -> tuple[int | None, int]:
+        """``[color] [interval]`` of the analysis commands (Leela Zero's order)."""
+        rest = list(words or [])
+        color = None
+        if rest and not _INT.fullmatch(rest[0]):
+            color = self._parse_one(COLOR, rest.pop(0))
+        elif color_required:
+            raise GtpError(SYNTAX_ERROR)
+        interval = self._parse_one(COUNT, rest.pop(0)) if rest else 0
+        if rest:
+            raise GtpError(SYNTAX_ERROR)
+        return color, interval
+
+    def _reporter(self, emit: Callable[[str], None]) -> Callable[[SearchResult], None]:
+        """A progress callback that emits the statistics as one ``info`` line."""
+        size = self.game.size
+
+        def report(result: SearchResult) -> None:
+            line = info_line(candidates(result), size)
+            if line:
+                emit(line)
+
+        return report
+
+    def _analyze(self, color: int, interval: int, emit: Callable[[str], None]) -> None:
+        """The search behind ``lz-analyze``: until the next line arrives (or, in-process, for
+        the engine's move limit); past the memory cap it waits for that line."""
+        report = self._reporter(emit) if interval else None
+        every = interval / 100
+        reader = self.input
+        if reader is None:
+            result = self.player.analyze(self.game, color, playouts=self.config.playouts,
+                                         seconds=self.config.seconds, progress=report,
+                                         progress_every=every)
+            if report is not None:
+                report(result)
+            return
+        result = self.player.analyze(self.game, color, playouts=self._analysis_cap(), seconds=0.0,
+                                     should_stop=reader.pending, progress=report,
+                                     progress_every=every)
+        if not reader.pending():
+            if report is not None:
+                report(result)
+            reader.wait()
+
+    def _analysis_cap(self) -> int:
+        """Playouts after which an open-ended search (analysis, pondering) stops growing its
+        tree: about :data:`ANALYSIS_MEMORY_BYTES` of edges."""
+        size = self.game.size
+        return max(10_000, ANALYSIS_MEMORY_BYTES // (TREE_BYTES_PER_EDGE * (size * size + 1)))
+
+    def ponder(self) -> None:
+        """With ``--ponder``, between commands: search the opponent's reply to our last move
+        until the next line arrives (the tree is kept for our next move). Called by
+        :func:`serve`; nothing happens unless our move is still the last one."""
+        reader = self.input
+        if (not self.pondering or reader is None or reader.pending() or self.game.is_over
+                or self._ponder_after != self.game.moves):
+            return
+        result = self.player.analyze(self.game, playouts=self._analysis_cap(), seconds=0.0,
+                                     should_stop=reader.pending)
+        self.last_ponder = result
+        log.info("pondered %d playouts", result.playouts)
 
     def _dead_stones(self) -> frozenset[int]:
         return estimate_dead_stones(self.game.board, DEAD_STONE_PLAYOUTS, seed=self.config.seed)
@@ -702,10 +900,11 @@ class GtpEngine:
 
 def _command_name(attribute: str) -> str:
     """``cmd_list_stones`` -> ``list_stones``; ``cmd_kgs_time_settings`` ->
-    ``kgs-time_settings``."""
+    ``kgs-time_settings``; ``cmd_lz_analyze`` -> ``lz-analyze``."""
     name = attribute[len("cmd_"):]
-    if name.startswith("kgs_"):
-        name = "kgs-" + name[len("kgs_"):]
+    for prefix in ("kgs", "lz"):
+        if name.startswith(prefix + "_"):
+            name = prefix + "-" + name[len(prefix) + 1:]
     return name
 
 
@@ -721,33 +920,124 @@ def _response(status: str, ident: str, body: str) -> str:
 # -- I/O --------------------------------------------------------------------------------------
 
 
-def read_lines(stream: BinaryIO, max_line: int = MAX_LINE_BYTES) -> Iterator[tuple[bytes, bool]]:
-    """``(line, truncated)`` for each line of ``stream``; a line longer than ``max_line`` is
-    read to its end and only its start is given, with ``truncated`` set."""
+def split_lines(chunks: Iterable[bytes],
+                max_line: int = MAX_LINE_BYTES) -> Iterator[tuple[bytes, bool]]:
+    """``(line, truncated)`` for each line in a stream of byte chunks. A line keeps its
+    newline; one longer than ``max_line`` is read to its end and only its first ``max_line``
+    bytes are given, with ``truncated`` set (as is a last line of exactly ``max_line`` bytes
+    without a newline)."""
+    head = bytearray()
+    length = 0
+    for chunk in chunks:
+        start = 0
+        while start < len(chunk):
+            end = chunk.find(b"\n", start)
+            stop = len(chunk) if end < 0 else end + 1
+            if len(head) <= max_line:
+                head += chunk[start:min(stop, start + max_line + 1 - len(head))]
+            length += stop - start
+            start = stop
+            if end >= 0:
+                yield _finish_line(head, length, True, max_line)
+                head, length = bytearray(), 0
+    if length:
+        yield _finish_line(head, length, False, max_line)
+
+
+def _finish_line(head: bytearray, length: int, newline: bool,
+                 max_line: int) -> tuple[bytes, bool]:
+    if length <= max_line and (newline or length < max_line):
+        return bytes(head), False
+    return bytes(head[:max_line]), True
+
+
+def _chunks(stream: BinaryIO, size: int = 1 << 16) -> Iterator[bytes]:
+    """The bytes of ``stream`` as they arrive: ``os.read`` on its file descriptor when it has
+    one (no buffer lock for a daemon thread to hold at exit), else ``read1``."""
+    try:
+        descriptor = stream.fileno()
+    except (AttributeError, OSError, io.UnsupportedOperation):
+        descriptor = None
+    read = getattr(stream, "read1", stream.read)
     while True:
-        line = stream.readline(max_line)
-        if not line:
+        data = os.read(descriptor, size) if descriptor is not None else read(size)
+        if not data:
             return
-        if len(line) < max_line or line.endswith(b"\n"):
-            yield line, False
-            continue
-        rest = line
-        while rest and not rest.endswith(b"\n"):
-            rest = stream.readline(max_line)
-        yield line, True
+        yield data
+
+
+def read_lines(stream: BinaryIO, max_line: int = MAX_LINE_BYTES) -> Iterator[tuple[bytes, bool]]:
+    """``(line, truncated)`` for each line of ``stream`` (see :func:`split_lines`)."""
+    return split_lines(_chunks(stream), max_line)
+
+
+class LineReader:
+    """Reads the controller's lines on a daemon thread, so that a command that runs until the
+    next one arrives (``lz-analyze``) can see it come: :meth:`pending` is cheap enough to ask
+    between search rounds. End of input counts as a line (``None``)."""
+
+    def __init__(self, stream: BinaryIO, max_line: int = MAX_LINE_BYTES) -> None:
+        self._items: deque[tuple[bytes, bool] | None] = deque()
+        self._arrived = threading.Condition()
+        self._thread = threading.Thread(target=self._run, args=(stream, max_line),
+                                        name="gtp-reader", daemon=True)
+        self._thread.start()
+
+    def _run(self, stream: BinaryIO, max_line: int) -> None:
+        try:
+            for item in read_lines(stream, max_line):
+                self._put(item)
+        except (OSError, ValueError) as error:  # a closed or broken input ends the session
+            log.info("input ended: %s", error)
+        finally:
+            self._put(None)
+
+    def _put(self, item: tuple[bytes, bool] | None) -> None:
+        with self._arrived:
+            self._items.append(item)
+            self._arrived.notify_all()
+
+    def pending(self) -> bool:
+        """True when a line (or the end of input) is waiting."""
+        return bool(self._items)
+
+    def wait(self) -> None:
+        """Block until a line (or the end of input) is waiting."""
+        with self._arrived:
+            self._arrived.wait_for(self.pending)
+
+    def next(self) -> tuple[bytes, bool] | None:
+        """The next ``(line, truncated)``, waiting for it; ``None`` at the end of input."""
+        with self._arrived:
+            self._arrived.wait_for(self.pending)
+            return self._items.popleft()
 
 
 def serve(engine: GtpEngine, stdin: BinaryIO, stdout: BinaryIO,
           max_line: int = MAX_LINE_BYTES) -> None:
-    """Answer commands from ``stdin`` on ``stdout`` until ``quit`` or the end of input."""
-    for line, truncated in read_lines(stdin, max_line):
-        response = engine.handle_line(line, truncated)
-        if response is None:
-            continue
-        stdout.write(response.encode("utf-8", "replace"))
+    """Answer commands from ``stdin`` on ``stdout`` until ``quit`` or the end of input.
+
+    Lines are read by a :class:`LineReader`; commands run here, one at a time, in order.
+    """
+    reader = LineReader(stdin, max_line)
+
+    def write(text: str) -> None:
+        stdout.write(text.encode("utf-8", "replace"))
         stdout.flush()
-        if engine.finished:
-            return
+
+    engine.output, engine.input = write, reader
+    try:
+        while (item := reader.next()) is not None:
+            line, truncated = item
+            response = engine.handle_line(line, truncated)
+            if response is None:
+                continue
+            write(response)
+            if engine.finished:
+                return
+            engine.ponder()
+    finally:
+        engine.output = engine.input = None
 
 
 def run_gtp(options: EngineOptions, stdin: BinaryIO | None = None,

@@ -14,6 +14,11 @@ When the game ends (two passes or a resignation) the dead stones are estimated f
 playouts (:func:`~go_engine.search.playout.estimate_dead_stones`), marked on the board, and the
 count is broken down (area scoring by default). The session then stays open for ``save``,
 ``undo``, ``load``, ``score`` and ``quit``.
+
+``analyze`` searches the position for the side to move (the engine's usual effort) and shows
+what it found: the root's visits as a heat map on the board and a table of the candidates
+(visits, win rate, its lower bound, prior, principal variation); see
+:func:`~go_engine.interfaces.board_view.render_heatmap`.
 """
 
 from __future__ import annotations
@@ -29,10 +34,13 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.text import Text
 
+from go_engine.interfaces.analysis import candidates
 from go_engine.interfaces.board_view import (
     describe_result,
     fancy_output,
     render_board,
+    render_candidates,
+    render_heatmap,
     render_score,
 )
 from go_engine.rules.coords import (
@@ -56,6 +64,7 @@ if TYPE_CHECKING:
     from go_engine.cli import EngineOptions
 
 DEAD_STONE_PLAYOUTS = 400  # light playouts behind every dead-stone estimate (cheap, ~ms each)
+ANALYZE_CANDIDATES = 8  # rows of the analyze table
 
 HELP = """\
 Commands (case does not matter):
@@ -64,6 +73,7 @@ Commands (case does not matter):
   resign          give up the game
   undo            take back the engine's reply and your last move
   hint            ask the engine for a move, with its win rate
+  analyze         the engine's analysis: visits on the board, candidates, variations
   score           estimate the score now (dead stones from playouts)
   board           draw the board again
   save FILE.sgf   save the game as SGF
@@ -84,8 +94,8 @@ class Command:
     """One parsed input line.
 
     Attributes:
-        name: ``move``, ``resign``, ``undo``, ``hint``, ``score``, ``board``, ``save``,
-            ``load``, ``help`` or ``quit``.
+        name: ``move``, ``resign``, ``undo``, ``hint``, ``analyze``, ``score``, ``board``,
+            ``save``, ``load``, ``help`` or ``quit``.
         point: the move's flat point (``PASS`` included) when ``name == "move"``.
         path: the file of ``save`` and ``load``.
     """
@@ -97,6 +107,7 @@ class Command:
 
 _ALIASES = {
     "resign": "resign", "undo": "undo", "hint": "hint", "score": "score",
+    "analyze": "analyze", "analyse": "analyze",
     "board": "board", "show": "board", "help": "help", "?": "help", "h": "help",
     "quit": "quit", "exit": "quit", "q": "quit", "save": "save", "load": "load",
 }
@@ -405,6 +416,28 @@ class TerminalSession:
                 f"{int(result.visits[best[0]])} of {total} visits)")
         others = ", ".join(f"{to_gtp(m, size)} {result.winrate(m):.0%}" for m in best[1:])
         self.say(f"{head}; also {others}." if others else f"{head}.", style="cyan")
+
+    def do_analyze(self, command: Command) -> None:
+        """Search the position and show the candidates and a heat map of the visits."""
+        if self.game.is_over:
+            self.say("The game is over: nothing to analyze.", style="yellow")
+            return
+        with self.console.status("Analyzing...", spinner="dots"):
+            result = self.player.analyze(self.game)
+        ranked = candidates(result, ANALYZE_CANDIDATES)
+        if not ranked:
+            self.say("No analysis: the search found nothing.", style="yellow")
+            return
+        size = self.game.size
+        mover = color_name(self.game.to_move).capitalize()
+        self.say(f"Analysis for {mover}: {int(result.visits.sum())} visits, "
+                 f"{result.playouts} playouts in {result.seconds:.1f} s "
+                 "(digits: visits, 9 = most visited).", style="cyan")
+        self.console.print(render_heatmap(self.game.board, result.visits, fancy=self.fancy))
+        self.console.print(render_candidates(ranked, size, fancy=self.fancy))
+        best = ranked[0]
+        self.say(f"Best: {to_gtp(best.move, size)} (win rate {best.winrate:.0%}).",
+                 style="cyan")
 
     def do_score(self, command: Command) -> None:
         """Estimate the count now, with dead stones from playouts."""

@@ -10,20 +10,30 @@ lacks:
 * after the opponent's pass it ends a won game by passing, unless the search rates another
   move clearly higher;
 * it resigns when the best move's win rate falls below ``resign_threshold`` after at least
-  ``resign_min_visits`` root visits.
+  ``resign_min_visits`` root visits;
+* in KGS's cleanup phase (``kgs-genmove_cleanup``) it does not pass while the opponent has
+  stones it estimates dead and can attack: it captures them first.
+
+With a :class:`~go_engine.search.time_control.MoveTimer` (a clock is running), the search runs
+in chunks and the timer decides when it has seen enough (easy moves stop early, hard ones are
+extended); see :mod:`go_engine.search.time_control`.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 
-from go_engine.rules.coords import BLACK, RESIGN, to_gtp
+from go_engine.rules.board import Board
+from go_engine.rules.coords import BLACK, RESIGN, opponent, to_gtp
 from go_engine.rules.game import Game, Move
+from go_engine.rules.masks import sensible_mask
 from go_engine.rules.scoring import score
 from go_engine.search.config import SearchConfig
 from go_engine.search.evaluation import Evaluator
 from go_engine.search.mcts import MCTS, SearchResult
 from go_engine.search.playout import estimate_dead_stones
+from go_engine.search.time_control import MoveTimer, think
 
 
 @dataclass(frozen=True)
@@ -70,27 +80,41 @@ class MCTSPlayer:
         self._tree_moves: list[Move] | None = None
 
     def genmove(self, game: Game, color: int | None = None, *, playouts: int | None = None,
-                seconds: float | None = None) -> Decision:
-        """Choose a move for ``color`` (default: the side to move). The game is not changed."""
+                seconds: float | None = None, timer: MoveTimer | None = None,
+                cleanup: bool = False, progress: Callable[[SearchResult], None] | None = None,
+                progress_every: float = 0.5) -> Decision:
+        """Choose a move for ``color`` (default: the side to move). The game is not changed.
+
+        ``playouts`` and ``seconds`` limit the search (default: the config's); with a
+        ``timer`` (a clock is running) the search is managed by it instead, ``playouts`` still
+        capping it. ``cleanup`` is KGS's cleanup phase: the player does not pass while it sees
+        dead stones of the opponent it can attack (:meth:`cleanup_move`). ``progress`` gets the
+        statistics every ``progress_every`` seconds (live analysis)."""
         color = game.to_move if color is None else color
-        position = game
-        if color != game.to_move:
-            position = game.copy()
-            position.board.to_move = color
-            self.mcts.reset()
-        else:
-            self._follow(game)
-        result = self.mcts.search(position, playouts=playouts, seconds=seconds)
+        position = self._position(game, color)
+        result = self._search(position, playouts=playouts, seconds=seconds, timer=timer,
+                              progress=progress, progress_every=progress_every)
         # The tree belongs to the real game only when the search ran on it.
         self._tree_moves = list(game.moves) if position is game else None
-        return self._judge(position, result)
+        decision = self._judge(position, result)
+        if cleanup and decision.move == position.pass_point:
+            move = self.cleanup_move(position)
+            if move is not None:
+                decision = Decision(move, result, "cleanup: attacking dead stones")
+        return decision
 
-    def analyze(self, game: Game, *, playouts: int | None = None,
-                seconds: float | None = None) -> SearchResult:
-        """Search the position for the side to move without committing to a move."""
-        self._follow(game)
-        result = self.mcts.search(game, playouts=playouts, seconds=seconds)
-        self._tree_moves = list(game.moves)
+    def analyze(self, game: Game, color: int | None = None, *, playouts: int | None = None,
+                seconds: float | None = None, should_stop: Callable[[], bool] | None = None,
+                progress: Callable[[SearchResult], None] | None = None,
+                progress_every: float = 0.5) -> SearchResult:
+        """Search the position for ``color`` (default: the side to move) without committing
+        to a move; the limits, ``should_stop`` and ``progress`` are :meth:`MCTS.search`'s."""
+        color = game.to_move if color is None else color
+        position = self._position(game, color)
+        result = self.mcts.search(position, playouts=playouts, seconds=seconds,
+                                  should_stop=should_stop, progress=progress,
+                                  progress_every=progress_every)
+        self._tree_moves = list(game.moves) if position is game else None
         return result
 
     def new_game(self) -> None:
@@ -101,6 +125,34 @@ class MCTSPlayer:
     def close(self) -> None:
         """Release threads."""
         self.mcts.close()
+
+    # -- search -----------------------------------------------------------------------------
+
+    def _position(self, game: Game, color: int) -> Game:
+        """The game itself when ``color`` is to move (the tree follows it), else a copy with
+        ``color`` to move (and a fresh tree)."""
+        if color == game.to_move:
+            self._follow(game)
+            return game
+        position = game.copy()
+        position.board.to_move = color
+        self.mcts.reset()
+        return position
+
+    def _search(self, position: Game, *, playouts: int | None, seconds: float | None,
+                timer: MoveTimer | None, progress: Callable[[SearchResult], None] | None,
+                progress_every: float) -> SearchResult:
+        if timer is None:
+            return self.mcts.search(position, playouts=playouts, seconds=seconds,
+                                    progress=progress, progress_every=progress_every)
+        cap = self.config.playouts if playouts is None else playouts
+
+        def chunk(count: int, seconds_left: float) -> SearchResult:
+            return self.mcts.search(position, playouts=count, seconds=seconds_left)
+
+        result, done = think(chunk, timer, max_playouts=cap, progress=progress,
+                             progress_every=progress_every)
+        return replace(result, playouts=done, seconds=timer.elapsed())
 
     # -- judgement --------------------------------------------------------------------------
 
@@ -133,6 +185,37 @@ class MCTSPlayer:
                 return False
         return True
 
+    def cleanup_move(self, game: Game) -> int | None:
+        """A move against the opponent's dead stones (KGS's cleanup phase), or ``None``.
+
+        The stones are those :func:`estimate_dead_stones` gives away. Candidates are their
+        chains' liberties where the side to move may play without filling its own eye (and
+        without superko); a capture comes first, then the chain with the fewest liberties, and
+        a move that puts the player's own stones in atari is never chosen. Kept simple on
+        purpose: a chain that cannot be approached this way is left on the board.
+        """
+        board = game.board
+        color = game.to_move
+        dead = estimate_dead_stones(board, self.DEAD_STONE_PLAYOUTS, seed=self.config.seed)
+        targets = sorted(p for p in dead if board.color_at(p) == opponent(color))
+        if not targets:
+            return None
+        allowed = game.legal_moves(color) & sensible_mask(board, color)
+        best: tuple[bool, int, int] | None = None
+        seen: set[int] = set()
+        for point in targets:
+            if point in seen:
+                continue
+            seen.update(board.chain(point))
+            liberties = board.liberties(point)
+            captures = len(liberties) == 1
+            for liberty in liberties:
+                if not allowed[liberty] or (not captures and _self_atari(board, liberty, color)):
+                    continue
+                key = (not captures, len(liberties), liberty)
+                best = key if best is None or key < best else best
+        return None if best is None else best[2]
+
     # -- tree reuse -------------------------------------------------------------------------
 
     def _follow(self, game: Game) -> None:
@@ -151,3 +234,10 @@ class MCTSPlayer:
                 return
             replay.play(move.point, move.color)
             self.mcts.advance(move.point, replay.board)
+
+
+def _self_atari(board: Board, point: int, color: int) -> bool:
+    """True when ``color`` at ``point`` leaves its own chain with one liberty or none."""
+    after = board.copy()
+    after.play(point, color)
+    return after.liberty_count(point) < 2

@@ -209,7 +209,7 @@ def estimate_ownership(position: Board | Game, playouts: int = 400, *, seed: int
 
 
 def estimate_dead_stones(position: Board | Game, playouts: int = 400, *, seed: int = 0,
-                         threads: int = 1, threshold: float = 0.5) -> frozenset[int]:
+                         threads: int = 1, threshold: float = 0.2) -> frozenset[int]:
     """Stones the playouts mostly give to the other side: a black stone on a point whose mean
     owner is below ``-threshold`` is dead, and a white one above ``threshold``."""
     board = position.board if isinstance(position, Game) else position
