@@ -3,10 +3,12 @@
 The search talks to knowledge through one method, :meth:`Evaluator.evaluate`, which takes a
 batch of leaf positions with their candidate masks and returns priors over the actions and,
 when the evaluator has one, a value for the player to move. A network evaluator (the networks
-issue) plugs in here unchanged; this release ships :class:`UniformEvaluator`.
+issue) plugs in here unchanged; this release ships :class:`UniformEvaluator` and the tree
+policy's priors (:class:`go_engine.search.tree_policy.TreePolicyEvaluator`).
 
-Rollouts are separate: :class:`RolloutRunner` plays one light playout per leaf, splitting the
-batch over threads that run compiled ``nogil`` code, and returns each result from the leaf's
+Rollouts are separate: :class:`RolloutRunner` plays one playout per leaf (light, or drawn from
+the trained rollout policy of :mod:`go_engine.search.rollout_policy`), splitting the batch over
+threads that run compiled ``nogil`` code, and returns each result from the leaf's
 player-to-move perspective (+1 win, -1 loss, 0 draw).
 """
 
@@ -23,6 +25,7 @@ from numba import njit
 from go_engine.rules import board_core as core
 from go_engine.rules.board import Board, padded_index
 from go_engine.rules.coords import BLACK
+from go_engine.search.rollout_policy import RolloutPolicy, policy_rollout_many
 
 
 @dataclass(frozen=True)
@@ -80,15 +83,19 @@ def _rollout_many(pts_stack, meta_stack, zob, rng, max_moves, scores, first_move
 
 
 class RolloutRunner:
-    """Runs one light playout per leaf, in parallel over ``threads`` threads.
+    """Runs one playout per leaf, in parallel over ``threads`` threads.
 
-    Each thread has its own xorshift state derived from ``seed``, so the same sequence of
-    calls gives the same results.
+    Playouts are light (uniform legal non-eye moves) by default, or drawn from a trained
+    ``policy`` (:class:`~go_engine.search.rollout_policy.RolloutPolicy`, AlphaGo's fast
+    rollout policy). Each thread has its own xorshift state derived from ``seed``, so the same
+    sequence of calls gives the same results.
     """
 
-    def __init__(self, threads: int = 1, seed: int = 0, max_moves_factor: int = 3) -> None:
+    def __init__(self, threads: int = 1, seed: int = 0, max_moves_factor: int = 3,
+                 policy: RolloutPolicy | None = None) -> None:
         self.threads = max(1, threads)
         self.max_moves_factor = max_moves_factor
+        self.policy = policy
         self._rngs = [core.seed_rng(seed * 1009 + i) for i in range(self.threads)]
         self._pool = ThreadPoolExecutor(self.threads) if self.threads > 1 else None
 
@@ -120,13 +127,16 @@ class RolloutRunner:
         scores = np.zeros(count, dtype=np.int64)
         first = np.zeros((count, pts.shape[2] if record_first_movers else 0), np.int8)
         max_moves = self.max_moves_factor * size * size
+        kernel, extra = _rollout_many, ()
+        if self.policy is not None:
+            kernel, extra = policy_rollout_many, (self.policy.kernel_model(),)
         if self._pool is None or count == 1:
-            _rollout_many(pts, meta, zobrist, self._rngs[0], max_moves, scores, first)
+            kernel(pts, meta, zobrist, self._rngs[0], max_moves, scores, first, *extra)
         else:
             chunks = [c for c in np.array_split(np.arange(count), self.threads) if len(c)]
-            jobs = [self._pool.submit(_rollout_many, pts[c[0]:c[-1] + 1], meta[c[0]:c[-1] + 1],
+            jobs = [self._pool.submit(kernel, pts[c[0]:c[-1] + 1], meta[c[0]:c[-1] + 1],
                                       zobrist, self._rngs[i], max_moves,
-                                      scores[c[0]:c[-1] + 1], first[c[0]:c[-1] + 1])
+                                      scores[c[0]:c[-1] + 1], first[c[0]:c[-1] + 1], *extra)
                     for i, c in enumerate(chunks)]
             for job in jobs:
                 job.result()

@@ -1,0 +1,800 @@
+"""AlphaGo's fast rollout policy: a linear softmax over local features, sampled move by move.
+
+After Silver et al. 2016 (Methods, "Rollout policy"; Extended Data Table 4). The policy's
+features are those of :mod:`go_engine.search.policy_features` under the rollout spec, and
+``p(a) ~ prod_f exp(w_f)`` over the features ``f`` of ``a``. A rollout chooses each move in a
+couple of microseconds because almost nothing is recomputed:
+
+* **Kept per point**: the liberty count (capped at 3) at each chain head, the 3-bit state of
+  every point and the 20-bit 3x3 code of every point seen by Black (White's is its colour
+  swap, two table reads). A move rewrites the fields of its neighbours' codes, and the states
+  and neighbour fields of the chains whose liberty count changed (only chains next to the
+  move or to captured stones can change; each is recounted, stopping at 3 liberties).
+* **Base weights**, ``exp`` of the features of a point alone (3x3 pattern, save-atari,
+  self-atari, capture, atari, line), per empty point and colour, with row sums. The 3x3 code
+  settles the tactical features for almost every code, so one read of a table over all 2**20
+  codes (:func:`~go_engine.search.policy_features.fold_tactics`) gives the weight; the board
+  is read only for the rare codes that do not settle save-atari/self-atari. A move puts the
+  points whose weight may change in each colour's *pending* list: the 3x3 blocks of the new
+  stone and of captured stones, and the liberties of every chain whose liberty count changed
+  or was at most 2 (its liberties moved, which save-atari and self-atari read). A colour
+  recomputes its pending points when it next draws.
+* **Overlay factors**, ``exp`` of the features that depend on the last two moves (response
+  pattern around the last move, read for all 12 places with one hash lookup of the
+  canonical diamond; neighbour of the last move; distances to the last two moves; nakade at
+  points the last move captured) for the few points concerned: the 12-point diamonds of the
+  last two moves and the captured points. The simple-ko point gets factor 0.
+* **Drawing** leaves the weights alone: the overlay points are drawn from their own list, the
+  others by walking the row sums (less the overlay points' base weights), then one row.
+
+Own-eye fills (in the sense of :func:`~go_engine.rules.board_core.is_eye_like`) get weight 0 in
+rollouts, so they end like light playouts: when neither side has a move left, both pass.
+Tests check every kept array and weight against a recount from scratch, and the draw weights
+against the training path's feature keys.
+
+The state lives in three arrays (``ints``, ``floats``, ``ctr``, rows named below) made by
+:func:`new_state`; :func:`init_state` fills it from a board, :func:`choose_move` draws a move
+and :func:`play_update` plays it and updates the state; the model is one tuple of arrays
+(:meth:`RolloutPolicy.kernel_model`). :func:`policy_moves` is the whole rollout loop, with the
+same ``first_mover`` record as :func:`~go_engine.rules.board_core.light_moves` for RAVE. The
+hot kernels are compiled without numba's reference counting (``_nrt=False``): they allocate
+nothing, and refcount updates on the shared model arrays would cost more than the work.
+"""
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from go_engine.rules import board_core as core
+from go_engine.rules.board import Board, padded_index
+from go_engine.rules.coords import BLACK, EMPTY, WHITE
+from go_engine.search import patterns as pat
+from go_engine.search.policy_features import (
+    F_ATARI,
+    F_CAPTURE,
+    F_DIST_LAST,
+    F_DIST_LAST2,
+    F_LINE,
+    F_NEIGHBOUR,
+    F_SAVE_ATARI,
+    F_SELF_ATARI,
+    MAX_DISTANCE,
+    MAX_LINE,
+    SPEC_3X3,
+    SPEC_DIAMOND,
+    SPEC_LAST2,
+    SPEC_LINE,
+    SPEC_MAX_DISTANCE,
+    SPEC_NAKADE,
+    SPEC_NEIGHBOUR,
+    SPEC_RESPONSE,
+    SPEC_TACTICS,
+    T_ATARI,
+    T_CAPTURE,
+    T_EYE,
+    T_LEGAL,
+    T_SAVE_ATARI,
+    T_SELF_ATARI,
+    line_of,
+    tactics,
+)
+from go_engine.search.policy_model import LinearPolicy, PolicyTables, default_policy
+
+# Rows of ``ints`` (int64 [N_INTS, padded points]).
+I_LIB3 = 0  # liberties capped at 3, at chain heads
+I_ROW = 2  # the row and column of each point
+I_COL = 3
+I_PENDING_MARK = 4  # bit ``colour``: the point waits in that colour's pending list
+I_PENDING = 4  # I_PENDING + colour: the points whose weight for that colour is stale
+I_OV_MARK = 7  # overlay stamp per point
+I_OV_LIST = 8  # the overlay points of this draw
+I_CAPTURED = 9  # capture stamp per point: captured by the move with that stamp
+I_CAP_LIST = 10  # the points the last move captured
+I_ROW_MARK = 11  # row stamp per row
+I_ROW_LIST = 12  # rows touched
+I_GAIN = 13  # own chains next to captured stones (heads) ...
+I_GAIN_OLD = 14  # ... and their liberties before the move
+I_OPP = 15  # opponent chains next to the move (heads) ...
+I_OPP_OLD = 16  # ... and their liberties before the move
+I_CODE = 17  # the 3x3 code of every on-board point seen by Black, kept up to date
+I_STATE = 18  # the 3-bit state of every point seen by Black (see patterns), kept up to date
+N_INTS = 19
+
+# Rows of ``floats`` (float64 [N_FLOATS, padded points]); BLACK and WHITE hold base weights.
+F_LINE_WEIGHT = 0  # exp of the line feature of each point
+F_OV_FACTOR = 3
+F_OV_WEIGHT = 4  # base weight times overlay factor, this draw
+F_ROW_SAVED = 5  # per row: the base weights of this draw's overlay points (first `width`)
+F_ROW_SUM = 5  # F_ROW_SUM + colour: the row sums of that colour's weights (first `width`)
+N_FLOATS = 8
+
+# Entries of ``ctr`` (int64 [N_CTR]).
+C_OV_STAMP = 0
+C_ROW_STAMP = 1
+C_CAP_STAMP = 2  # the stamp of the last move's captures
+C_CAPTURED = 3  # points the last move captured
+C_ALLOW_EYE = 4  # 1: own-eye fills keep their weight (evaluation); 0: rollouts
+C_PENDING = 4  # C_PENDING + colour: the length of that colour's pending list
+N_CTR = 7
+
+
+def new_state(size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Scratch ``(ints, floats, ctr)`` for a ``size`` board."""
+    points = (size + 2) ** 2
+    return (np.zeros((N_INTS, points), np.int64), np.zeros((N_FLOATS, points), np.float64),
+            np.zeros(N_CTR, np.int64))
+
+
+# -- weights ----------------------------------------------------------------------------------
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _pattern_weight(table, key):
+    """``exp`` of the weight of canonical pattern ``key`` (1 when the model lacks it)."""
+    slot = pat.table_slot(table, key)
+    return np.float64(table[slot].weight) if slot >= 0 else 1.0
+
+
+@njit(cache=True, _nrt=False)
+def _slow_weight(pts, lib3, p, width, own, code, spec, table, exp_weights, allow_eye):
+    """The base weight from :func:`tactics` on the board (codes that do not settle it)."""
+    flags = tactics(pts, lib3, p, width, own)
+    if not flags & T_LEGAL or (flags & T_EYE and not allow_eye):
+        return 0.0
+    weight = 1.0
+    if spec[SPEC_3X3]:
+        key = pat.make_key(pat.TAG_3X3, pat.canonical_3x3(code))
+        weight *= _pattern_weight(table, key)
+    if spec[SPEC_DIAMOND]:
+        diamond = pat.canonical_diamond(pat.code_diamond(pts, lib3, p, width, own))
+        weight *= _pattern_weight(table, pat.make_key(pat.TAG_DIAMOND, diamond))
+    if spec[SPEC_TACTICS]:
+        if flags & T_SAVE_ATARI:
+            weight *= exp_weights[F_SAVE_ATARI]
+        if flags & T_SELF_ATARI:
+            weight *= exp_weights[F_SELF_ATARI]
+        if flags & T_CAPTURE:
+            weight *= exp_weights[F_CAPTURE]
+        if flags & T_ATARI:
+            weight *= exp_weights[F_ATARI]
+    return weight
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def point_weight(pts, floats, lib3, p, width, own, code, model, allow_eye):
+    """``exp`` of the base score of empty ``p`` for ``own`` (whose 3x3 ``code`` it is; the
+    features of :func:`base_keys`); 0 when illegal (ko aside) or, unless ``allow_eye``, an
+    own-eye fill.
+
+    One read of the folded 3x3 table (:func:`fold_tactics`) for almost every point; the
+    board is asked only when the table says so.
+    """
+    spec, table, grid3, responses, exp_weights = model
+    weight = np.float64(grid3[code])
+    if weight < 0.0 or allow_eye:
+        weight = _slow_weight(pts, lib3, p, width, own, code, spec, table, exp_weights,
+                              allow_eye)
+    return weight * floats[F_LINE_WEIGHT, p]
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _sum_row(floats, color, row, width):
+    total = 0.0
+    start = row * width
+    for p in range(start + 1, start + width - 1):
+        total += floats[color, p]
+    floats[F_ROW_SUM + color, row] = total
+
+
+@njit(cache=True)
+def init_state(pts, meta, ints, floats, ctr, model, allow_eye):
+    """Fill the state from the board (every base weight, both colours, from scratch)."""
+    spec, table, grid3, responses, exp_weights = model
+    width = meta[core.M_SIZE] + 2
+    ints[:, :] = 0
+    ints[I_CAPTURED, :] = -1
+    floats[:, :] = 0.0
+    ctr[:] = 0
+    ctr[C_ALLOW_EYE] = allow_eye
+    lib3 = ints[I_LIB3]
+    pat.fill_lib3(pts, meta, lib3)
+    for p in range(width * width):
+        ints[I_ROW, p] = p // width
+        ints[I_COL, p] = p % width
+        line = line_of(p, width)
+        floats[F_LINE_WEIGHT, p] = 1.0
+        if spec[SPEC_LINE] and 1 <= line <= MAX_LINE:
+            floats[F_LINE_WEIGHT, p] = exp_weights[F_LINE + line - 1]
+        ints[I_STATE, p] = pat.point_state(pts, lib3, p, BLACK)
+        if line >= 1:
+            ints[I_CODE, p] = pat.code_3x3(pts, lib3, p, width, BLACK)
+    for k in range(meta[core.M_NUM_EMPTY]):
+        p = pts[core.EMPTY_LIST, k]
+        code = ints[I_CODE, p]
+        floats[BLACK, p] = point_weight(pts, floats, lib3, p, width, BLACK, code, model,
+                                        allow_eye)
+        floats[WHITE, p] = point_weight(pts, floats, lib3, p, width, WHITE, pat.swap_3x3(code),
+                                        model, allow_eye)
+    for row in range(1, width - 1):
+        _sum_row(floats, BLACK, row, width)
+        _sum_row(floats, WHITE, row, width)
+
+
+# -- updates after a move ---------------------------------------------------------------------
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _mark(ints, ctr, q):
+    """Put ``q`` in both colours' pending lists (once)."""
+    flags = ints[I_PENDING_MARK, q]
+    if flags != 3:
+        for color in (BLACK, WHITE):
+            if not flags & color:
+                ints[I_PENDING + color, ctr[C_PENDING + color]] = q
+                ctr[C_PENDING + color] += 1
+        ints[I_PENDING_MARK, q] = 3
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _mark_around(pts, ints, ctr, p, width):
+    """Mark the empty points of the 3x3 block centred on ``p`` pending for both colours."""
+    for q in (p - width - 1, p - width, p - width + 1, p - 1, p, p + 1, p + width - 1,
+              p + width, p + width + 1):
+        if pts[core.COLOR, q] == EMPTY:
+            _mark(ints, ctr, q)
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _set_field(ints, q, shift, bits, value):
+    """Write ``value`` into the field of ``q``'s 3x3 code at ``shift`` (``bits`` wide)."""
+    ints[I_CODE, q] = (ints[I_CODE, q] & ~(((1 << bits) - 1) << shift)) | (value << shift)
+
+
+@njit(cache=True, _nrt=False)
+def _set_orthogonal(ints, s, width, state):
+    """Write ``state`` as the stone at ``s`` into the codes of its four neighbours (``s`` is
+    the south neighbour of the point north of it, and so on)."""
+    _set_field(ints, s - width, 6, 3, state)
+    _set_field(ints, s + 1, 9, 3, state)
+    _set_field(ints, s + width, 0, 3, state)
+    _set_field(ints, s - 1, 3, 3, state)
+
+
+@njit(cache=True, _nrt=False)
+def _set_diagonal(ints, s, width, state):
+    """Write the 2-bit ``state`` of ``s`` into the codes of its four diagonal neighbours."""
+    _set_field(ints, s - width + 1, 16, 2, state)
+    _set_field(ints, s + width + 1, 18, 2, state)
+    _set_field(ints, s + width - 1, 12, 2, state)
+    _set_field(ints, s - width - 1, 14, 2, state)
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _black_state(pts, lib3, head):
+    """The 3-bit state of a stone of the chain at ``head`` seen by Black."""
+    return (1 if pts[core.COLOR, head] == BLACK else 4) + lib3[head]
+
+
+@njit(cache=True, _nrt=False)
+def _mark_liberties(pts, ints, ctr, head, width):
+    """The chain at ``head`` has a new liberty count or new liberties: write its state into
+    its neighbours' codes and mark its liberties pending (the only empty points whose 3x3
+    code or tactics read it)."""
+    state = _black_state(pts, ints[I_LIB3], head)
+    stone = head
+    while True:
+        ints[I_STATE, stone] = state
+        _set_orthogonal(ints, stone, width, state)
+        for q in (stone - width, stone - 1, stone + 1, stone + width):
+            if pts[core.COLOR, q] == EMPTY:
+                _mark(ints, ctr, q)
+        stone = pts[core.NEXT, stone]
+        if stone == head:
+            break
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _remember(ints, row, old_row, count, head, libs):
+    """Append ``head`` (with ``libs``) to a list row unless it is there; return the count."""
+    for i in range(count):
+        if ints[row, i] == head:
+            return count
+    ints[row, count] = head
+    ints[old_row, count] = libs
+    return count + 1
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _capture_list(pts, ints, ctr, q, color, width):
+    """Before ``color`` plays ``q``: list the stones it captures and the opponent chains
+    next to it; return ``(captured stones, opponent chains, lowest own liberties)``."""
+    lib3 = ints[I_LIB3]
+    own_before = 3
+    n_opp = 0
+    n_cap = 0
+    for n in (q - width, q - 1, q + 1, q + width):
+        c = pts[core.COLOR, n]
+        if c == color:
+            own_before = min(own_before, lib3[pts[core.HEAD, n]])
+        elif c == 3 - color:
+            head = pts[core.HEAD, n]
+            if lib3[head] != 1:
+                n_opp = _remember(ints, I_OPP, I_OPP_OLD, n_opp, head, lib3[head])
+            elif ints[I_CAPTURED, head] != ctr[C_CAP_STAMP]:
+                stone = head
+                while True:
+                    ints[I_CAPTURED, stone] = ctr[C_CAP_STAMP]
+                    ints[I_CAP_LIST, n_cap] = stone
+                    n_cap += 1
+                    stone = pts[core.NEXT, stone]
+                    if stone == head:
+                        break
+    return n_cap, n_opp, own_before
+
+
+@njit(cache=True, _nrt=False)
+def play_update(pts, meta, zob, ints, floats, ctr, model, q, color):
+    """Play ``color`` at padded ``q`` (-1: pass) and bring the state up to date."""
+    ctr[C_CAP_STAMP] += 1
+    ctr[C_CAPTURED] = 0
+    if q < 0:
+        core.play(pts, meta, zob, -1, color)
+        return
+    width = meta[core.M_SIZE] + 2
+    lib3 = ints[I_LIB3]
+    n_cap, n_opp, own_before = _capture_list(pts, ints, ctr, q, color, width)
+    ctr[C_CAPTURED] = n_cap
+    n_gain = 0
+    for k in range(n_cap):
+        s = ints[I_CAP_LIST, k]
+        for n in (s - width, s - 1, s + 1, s + width):
+            if pts[core.COLOR, n] == color:
+                head = pts[core.HEAD, n]
+                n_gain = _remember(ints, I_GAIN, I_GAIN_OLD, n_gain, head, lib3[head])
+    core.play(pts, meta, zob, q, color)
+    _mark(ints, ctr, q)
+    mine = pts[core.HEAD, q]
+    libs = pat.chain_lib3(pts, mine, width)
+    lib3[mine] = libs
+    ints[I_STATE, q] = _black_state(pts, lib3, mine)
+    _set_orthogonal(ints, q, width, ints[I_STATE, q])
+    _set_diagonal(ints, q, width, 2 if color == BLACK else 3)
+    _mark_around(pts, ints, ctr, q, width)
+    for k in range(n_cap):
+        s = ints[I_CAP_LIST, k]
+        ints[I_STATE, s] = 0
+        _set_orthogonal(ints, s, width, 0)
+        _set_diagonal(ints, s, width, 0)
+        _mark_around(pts, ints, ctr, s, width)
+    if libs <= 2 or own_before <= 2:
+        _mark_liberties(pts, ints, ctr, mine, width)
+    for k in range(n_opp):
+        head = ints[I_OPP, k]
+        libs = pat.chain_lib3(pts, head, width)
+        lib3[head] = libs
+        if libs <= 2 or ints[I_OPP_OLD, k] <= 2:
+            _mark_liberties(pts, ints, ctr, head, width)
+    for k in range(n_gain):
+        head = pts[core.HEAD, ints[I_GAIN, k]]
+        if head != mine:
+            lib3[head] = pat.chain_lib3(pts, head, width)
+        if lib3[head] <= 2 or ints[I_GAIN_OLD, k] <= 2:
+            _mark_liberties(pts, ints, ctr, head, width)
+
+
+@njit(cache=True, _nrt=False)
+def refresh_pending(pts, ints, floats, ctr, color, width, model):
+    """Recompute ``color``'s stale weights (0 on points now occupied) and re-sum their rows.
+
+    The state keeps, per colour, the points whose weight may have changed since that colour
+    last drew a move; a point dirtied by two moves in a row is recomputed once.
+    """
+    lib3 = ints[I_LIB3]
+    allow_eye = ctr[C_ALLOW_EYE]
+    ctr[C_ROW_STAMP] += 1
+    n_rows = 0
+    for k in range(ctr[C_PENDING + color]):
+        p = ints[I_PENDING + color, k]
+        ints[I_PENDING_MARK, p] &= 3 - color
+        weight = 0.0
+        if pts[core.COLOR, p] == EMPTY:
+            code = ints[I_CODE, p]
+            if color == WHITE:
+                code = pat.swap_3x3(code)
+            weight = point_weight(pts, floats, lib3, p, width, color, code, model, allow_eye)
+        floats[color, p] = weight
+        n_rows = _touch_row(ints, ctr, ints[I_ROW, p], n_rows)
+    ctr[C_PENDING + color] = 0
+    for k in range(n_rows):
+        _sum_row(floats, color, ints[I_ROW_LIST, k], width)
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _touch_row(ints, ctr, row, count):
+    if ints[I_ROW_MARK, row] != ctr[C_ROW_STAMP]:
+        ints[I_ROW_MARK, row] = ctr[C_ROW_STAMP]
+        ints[I_ROW_LIST, count] = row
+        return count + 1
+    return count
+
+
+# -- drawing a move ---------------------------------------------------------------------------
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _add_overlay(ints, floats, ctr, p, factor, count):
+    """Put ``p`` in this draw's overlay with ``factor``; return the new count."""
+    ints[I_OV_MARK, p] = ctr[C_OV_STAMP]
+    ints[I_OV_LIST, count] = p
+    floats[F_OV_FACTOR, p] = factor
+    return count + 1
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _far_state(ints, p, dr, dc, width):
+    r = ints[I_ROW, p] + dr
+    c = ints[I_COL, p] + dc
+    if r < 0 or c < 0 or r >= width or c >= width:
+        return pat.STATE_OFF
+    return ints[I_STATE, r * width + c]
+
+
+@njit(cache=True, _nrt=False)
+def _diamond_code(ints, p, width):
+    """:func:`~go_engine.search.patterns.code_diamond` seen by Black, from the kept states."""
+    code = (ints[I_STATE, p - width] | ints[I_STATE, p + 1] << 3 | ints[I_STATE, p + width] << 6
+            | ints[I_STATE, p - 1] << 9 | ints[I_STATE, p - width + 1] << 12
+            | ints[I_STATE, p + width + 1] << 15 | ints[I_STATE, p + width - 1] << 18
+            | ints[I_STATE, p - width - 1] << 21)
+    return (code | _far_state(ints, p, -2, 0, width) << 24 | _far_state(ints, p, 0, 2, width) << 27
+            | _far_state(ints, p, 2, 0, width) << 30 | _far_state(ints, p, 0, -2, width) << 33)
+
+
+@njit(cache=True, _nrt=False)
+def _response_row(ints, last, width, color, table):
+    """``(row, symmetry)``: the row of ``responses`` for the diamond around the last move
+    seen by ``color`` (-1: not in the model) and a symmetry that turns the diamond into its
+    canonical orientation (place ``i`` of the board's diamond is place ``SYMMETRY_PERM[s, i]``
+    of the row)."""
+    code = _diamond_code(ints, last, width)
+    centre = ints[I_STATE, last]
+    if color == WHITE:
+        code = pat.swap_diamond(code)
+        centre = pat.swap_state(centre)
+    best = code
+    symmetry = 0
+    for s in range(1, 8):
+        other = pat.diamond_orientation(code, s)
+        if other < best:
+            best = other
+            symmetry = s
+    slot = pat.table_slot(table, pat.make_key(pat.TAG_CONTEXT, centre << 40 | best))
+    return (table[slot].index if slot >= 0 else -1), symmetry
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _distance_factor(ints, p, other, first_feature, max_distance, exp_weights):
+    """``exp`` of the distance feature from ``p`` to move ``other`` (1 when none applies)."""
+    if other < 0:
+        return 1.0
+    d = abs(ints[I_ROW, p] - ints[I_ROW, other]) + abs(ints[I_COL, p] - ints[I_COL, other])
+    d = min(d, MAX_DISTANCE)
+    if 0 < d <= max_distance:
+        return exp_weights[first_feature + d - 1]
+    return 1.0
+
+
+@njit(cache=True, _nrt=False)
+def _nakade_factor(ints, ctr, p, width, table):
+    """``exp`` of the nakade pattern of a point the last move captured."""
+    stamp = ctr[C_CAP_STAMP]
+    row = ints[I_ROW, p]
+    col = ints[I_COL, p]
+    mask = 0
+    for i in range(pat.N_DIAMOND):
+        r = row + pat.DIAMOND_OFFSETS[i, 0]
+        c = col + pat.DIAMOND_OFFSETS[i, 1]
+        if 0 <= r < width and 0 <= c < width and ints[I_CAPTURED, r * width + c] == stamp:
+            mask |= 1 << i
+    key = pat.make_key(pat.TAG_NAKADE, np.int64(pat.NAKADE_CANONICAL[mask]))
+    return _pattern_weight(table, key)
+
+
+@njit(cache=True, _nrt=False)
+def _ring_factor(ints, ctr, p, last, last2, width, spec, table, exp_weights):
+    """The overlay factor of a point outside the last move's diamond: distances, nakade."""
+    max_distance = spec[SPEC_MAX_DISTANCE]
+    factor = _distance_factor(ints, p, last, F_DIST_LAST, max_distance, exp_weights)
+    if spec[SPEC_LAST2] == 2:
+        factor *= _distance_factor(ints, p, last2, F_DIST_LAST2, max_distance, exp_weights)
+    if spec[SPEC_NAKADE] and ints[I_CAPTURED, p] == ctr[C_CAP_STAMP]:
+        factor *= _nakade_factor(ints, ctr, p, width, table)
+    return factor
+
+
+@njit(cache=True, _nrt=False)
+def _overlay_ring(pts, ints, floats, ctr, centre, near, far, width, color, count, last, last2,
+                  spec, table, exp_weights):
+    """Add the candidates at Manhattan distance ``near..far`` from ``centre`` that are not in
+    the overlay yet, with their :func:`_ring_factor`."""
+    row = ints[I_ROW, centre]
+    col = ints[I_COL, centre]
+    stamp = ctr[C_OV_STAMP]
+    for dr in range(-far, far + 1):
+        r = row + dr
+        if r < 1 or r > width - 2:
+            continue
+        span = far - abs(dr)
+        for c in range(max(1, col - span), min(width - 2, col + span) + 1):
+            p = r * width + c
+            if (abs(dr) + abs(c - col) < near or floats[color, p] == 0.0
+                    or ints[I_OV_MARK, p] == stamp):
+                continue
+            factor = _ring_factor(ints, ctr, p, last, last2, width, spec, table, exp_weights)
+            count = _add_overlay(ints, floats, ctr, p, factor, count)
+    return count
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _overlay_diamond(pts, ints, floats, ctr, last, last2, width, color, count, spec, table,
+                     responses, exp_weights):
+    """Add the candidates of the last move's diamond: response pattern, neighbour, distances
+    and nakade (the features of :func:`overlay_keys`)."""
+    stamp = ctr[C_OV_STAMP]
+    max_distance = spec[SPEC_MAX_DISTANCE]
+    stone = pts[core.COLOR, last] != EMPTY
+    response = -1
+    symmetry = 0
+    if stone and spec[SPEC_RESPONSE]:
+        response, symmetry = _response_row(ints, last, width, color, table)
+    neighbour = stone and spec[SPEC_NEIGHBOUR]
+    row = ints[I_ROW, last]
+    col = ints[I_COL, last]
+    for i in range(pat.N_DIAMOND):
+        r = row + pat.DIAMOND_OFFSETS[i, 0]
+        c = col + pat.DIAMOND_OFFSETS[i, 1]
+        if r < 1 or r > width - 2 or c < 1 or c > width - 2:
+            continue
+        p = r * width + c
+        if floats[color, p] == 0.0 or ints[I_OV_MARK, p] == stamp:
+            continue
+        factor = 1.0
+        if response >= 0:
+            factor *= responses[response, pat.SYMMETRY_PERM[symmetry, i]]
+        if neighbour and i < 8:
+            factor *= exp_weights[F_NEIGHBOUR + i]
+        d = 1 if i < 4 else 2
+        if d <= max_distance:
+            factor *= exp_weights[F_DIST_LAST + d - 1]
+        if last2 >= 0 and spec[SPEC_LAST2]:
+            factor *= _distance_factor(ints, p, last2, F_DIST_LAST2, max_distance,
+                                       exp_weights)
+        if spec[SPEC_NAKADE] and ints[I_CAPTURED, p] == ctr[C_CAP_STAMP]:
+            factor *= _nakade_factor(ints, ctr, p, width, table)
+        count = _add_overlay(ints, floats, ctr, p, factor, count)
+    return count
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _overlay_near_last2(pts, ints, floats, ctr, last2, width, color, count, spec, table,
+                        exp_weights):
+    """Add the candidates within distance 2 of the move before the last (when the spec's
+    distances stop at 2) that the last move's diamond did not hold."""
+    stamp = ctr[C_OV_STAMP]
+    max_distance = spec[SPEC_MAX_DISTANCE]
+    row = ints[I_ROW, last2]
+    col = ints[I_COL, last2]
+    for i in range(pat.N_DIAMOND if max_distance >= 2 else 4):
+        r = row + pat.DIAMOND_OFFSETS[i, 0]
+        c = col + pat.DIAMOND_OFFSETS[i, 1]
+        if r < 1 or r > width - 2 or c < 1 or c > width - 2:
+            continue
+        p = r * width + c
+        if floats[color, p] == 0.0 or ints[I_OV_MARK, p] == stamp:
+            continue
+        factor = exp_weights[F_DIST_LAST2 + (0 if i < 4 else 1)]
+        if spec[SPEC_NAKADE] and ints[I_CAPTURED, p] == ctr[C_CAP_STAMP]:
+            factor *= _nakade_factor(ints, ctr, p, width, table)
+        count = _add_overlay(ints, floats, ctr, p, factor, count)
+    return count
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def build_overlay(pts, meta, ints, floats, ctr, model):
+    """List this draw's overlay points (``ints[I_OV_LIST, :count]``) and their factors
+    (``floats[F_OV_FACTOR]``); return ``count``. The simple-ko point gets factor 0."""
+    spec, table, grid3, responses, exp_weights = model
+    width = meta[core.M_SIZE] + 2
+    color = meta[core.M_TO_MOVE]
+    last = meta[core.M_LAST_MOVE]
+    last2 = meta[core.M_LAST_MOVE_2]
+    ctr[C_OV_STAMP] += 1
+    count = 0
+    ko = meta[core.M_KO_POINT]
+    if ko >= 0 and floats[color, ko] > 0.0:
+        count = _add_overlay(ints, floats, ctr, ko, 0.0, count)
+    max_distance = spec[SPEC_MAX_DISTANCE]
+    if last >= 0:
+        count = _overlay_diamond(pts, ints, floats, ctr, last, last2, width, color, count, spec,
+                                 table, responses, exp_weights)
+        if max_distance > 2:
+            count = _overlay_ring(pts, ints, floats, ctr, last, 3, max_distance, width, color,
+                                  count, last, last2, spec, table, exp_weights)
+    if last2 < 0 or spec[SPEC_LAST2] != 2:
+        pass
+    elif max_distance <= 2:
+        count = _overlay_near_last2(pts, ints, floats, ctr, last2, width, color, count, spec,
+                                    table, exp_weights)
+    else:
+        count = _overlay_ring(pts, ints, floats, ctr, last2, 1, max_distance, width, color,
+                              count, last, last2, spec, table, exp_weights)
+    if spec[SPEC_NAKADE]:
+        for k in range(ctr[C_CAPTURED]):
+            p = ints[I_CAP_LIST, k]
+            if floats[color, p] > 0.0 and ints[I_OV_MARK, p] != ctr[C_OV_STAMP]:
+                factor = _ring_factor(ints, ctr, p, last, last2, width, spec, table,
+                                      exp_weights)
+                count = _add_overlay(ints, floats, ctr, p, factor, count)
+    return count
+
+
+@njit(cache=True, _nrt=False)
+def _draw(ints, floats, ctr, color, count, width, rng):
+    """A point drawn in proportion to ``color``'s weights times the overlay factors, or -1
+    (pass) when every weight is 0. The weights are not touched: the overlay points are drawn
+    from their own list, the rest from the row sums less the overlay points' base weights."""
+    rows = F_ROW_SUM + color
+    stamp = ctr[C_OV_STAMP]
+    ctr[C_ROW_STAMP] += 1
+    row_stamp = ctr[C_ROW_STAMP]
+    extra = 0.0
+    for k in range(count):
+        p = ints[I_OV_LIST, k]
+        base = floats[color, p]
+        weight = base * floats[F_OV_FACTOR, p]
+        floats[F_OV_WEIGHT, p] = weight
+        extra += weight
+        row = ints[I_ROW, p]
+        if ints[I_ROW_MARK, row] != row_stamp:
+            ints[I_ROW_MARK, row] = row_stamp
+            floats[F_ROW_SAVED, row] = 0.0
+        floats[F_ROW_SAVED, row] += base
+    total = extra
+    for r in range(1, width - 1):
+        s = floats[rows, r]
+        if ints[I_ROW_MARK, r] == row_stamp:
+            s -= floats[F_ROW_SAVED, r]
+        total += max(s, 0.0)
+    if not total > 0.0:
+        return -1
+    u = (core.next_random(rng) >> np.uint64(11)) * (1.0 / 9007199254740992.0) * total
+    fallback = -1
+    for k in range(count):
+        p = ints[I_OV_LIST, k]
+        weight = floats[F_OV_WEIGHT, p]
+        if weight > 0.0:
+            if u < weight:
+                return p
+            u -= weight
+            fallback = p
+    for r in range(1, width - 1):
+        s = floats[rows, r]
+        if ints[I_ROW_MARK, r] == row_stamp:
+            s -= floats[F_ROW_SAVED, r]
+        if not s > 0.0:
+            continue
+        if u >= s:
+            u -= s
+            continue
+        for p in range(r * width + 1, r * width + width - 1):
+            weight = floats[color, p]
+            if weight > 0.0 and ints[I_OV_MARK, p] != stamp:
+                if u < weight:
+                    return p
+                u -= weight
+                fallback = p
+        u = 0.0  # rounding left nothing in this row: take the next candidate
+    return fallback
+
+
+@njit(cache=True, _nrt=False)
+def choose_move(pts, meta, ints, floats, ctr, model, rng):
+    """Draw the rollout policy's move for the side to move (padded point, or -1: pass)."""
+    width = meta[core.M_SIZE] + 2
+    color = meta[core.M_TO_MOVE]
+    refresh_pending(pts, ints, floats, ctr, color, width, model)
+    count = build_overlay(pts, meta, ints, floats, ctr, model)
+    return _draw(ints, floats, ctr, color, count, width, rng)
+
+
+@njit(cache=True)
+def draw_weights(pts, meta, ints, floats, ctr, model):
+    """The weights of the next draw (overlay applied), per padded point (a copy)."""
+    color = meta[core.M_TO_MOVE]
+    refresh_pending(pts, ints, floats, ctr, color, meta[core.M_SIZE] + 2, model)
+    out = floats[color].copy()
+    count = build_overlay(pts, meta, ints, floats, ctr, model)
+    for k in range(count):
+        p = ints[I_OV_LIST, k]
+        out[p] *= floats[F_OV_FACTOR, p]
+    return out
+
+
+# -- rollouts ---------------------------------------------------------------------------------
+
+
+@njit(cache=True, _nrt=False)
+def _rollout_loop(pts, meta, zob, rng, max_moves, first_mover, ints, floats, ctr, model):
+    record = first_mover.shape[0] > 0
+    moves = 0
+    while meta[core.M_PASSES] < 2 and moves < max_moves:
+        color = meta[core.M_TO_MOVE]
+        move = choose_move(pts, meta, ints, floats, ctr, model, rng)
+        if move >= 0 and record and first_mover[move] == 0:
+            first_mover[move] = color
+        play_update(pts, meta, zob, ints, floats, ctr, model, move, color)
+        moves += 1
+    return moves
+
+
+@njit(cache=True, nogil=True)
+def policy_moves(pts, meta, zob, rng, max_moves, first_mover, ints, floats, ctr, model):
+    """Play rollout-policy moves until two consecutive passes or ``max_moves`` moves; return
+    the number of moves played. ``first_mover`` as in
+    :func:`~go_engine.rules.board_core.light_moves` (an empty array skips it)."""
+    init_state(pts, meta, ints, floats, ctr, model, 0)
+    return _rollout_loop(pts, meta, zob, rng, max_moves, first_mover, ints, floats, ctr, model)
+
+
+@njit(cache=True, nogil=True)
+def policy_rollout_many(pts_stack, meta_stack, zob, rng, max_moves, scores, first_movers, model):
+    """One policy rollout from each stacked position (in place); area scores into ``scores``
+    (black minus white). ``first_movers`` is ``int8 [B, padded points]`` or ``[B, 0]``."""
+    spec, table, grid3, responses, exp_weights = model
+    points = pts_stack.shape[2]
+    ints = np.zeros((N_INTS, points), np.int64)
+    floats = np.zeros((N_FLOATS, points), np.float64)
+    ctr = np.zeros(N_CTR, np.int64)
+    owner = np.zeros(points, np.int8)
+    for i in range(pts_stack.shape[0]):
+        policy_moves(pts_stack[i], meta_stack[i], zob, rng, max_moves, first_movers[i], ints,
+                     floats, ctr, model)
+        scores[i] = core.area_owner(pts_stack[i], meta_stack[i], owner)
+
+
+class RolloutPolicy:
+    """The rollout policy as the search uses it: a trained :class:`LinearPolicy` and its
+    compiled tables.
+
+    Args:
+        model: a rollout model; the shipped one (``weights/rollout.npz``) when ``None``.
+    """
+
+    def __init__(self, model: LinearPolicy | None = None) -> None:
+        self.model = default_policy("rollout") if model is None else model
+        self.tables: PolicyTables = self.model.tables()
+
+    def kernel_model(self) -> tuple[np.ndarray, ...]:
+        """``(spec, table, grid3, responses, exp_weights)``: the ``model`` argument of the
+        compiled kernels."""
+        t = self.tables
+        return t.spec, t.table, t.grid3, t.responses, t.exp_weights
+
+    def rollout(self, board: Board, rng: np.ndarray, max_moves: int | None = None,
+                first_mover: np.ndarray | None = None) -> int:
+        """Play a rollout on ``board`` in place; return the number of moves played."""
+        ints, floats, ctr = new_state(board.size)
+        record = np.empty(0, np.int8) if first_mover is None else first_mover
+        limit = 3 * board.size * board.size if max_moves is None else max_moves
+        return int(policy_moves(board.pts, board.meta, board.zobrist, rng, limit, record, ints,
+                                floats, ctr, self.kernel_model()))
+
+    def move_weights(self, board: Board, allow_eye: bool = True) -> np.ndarray:
+        """The unnormalised probability of every point (``float64 [size * size]``) for the
+        side to move, as a rollout's first draw from ``board`` sees it (``allow_eye=False``:
+        own-eye fills get 0, as in rollouts)."""
+        ints, floats, ctr = new_state(board.size)
+        init_state(board.pts, board.meta, ints, floats, ctr, self.kernel_model(),
+                   int(allow_eye))
+        weights = draw_weights(board.pts, board.meta, ints, floats, ctr, self.kernel_model())
+        return weights[padded_index(board.size)[:-1]]

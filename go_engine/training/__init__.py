@@ -1,0 +1,1 @@
+"""Training from game records (the linear softmax policies so far)."""

@@ -1,0 +1,170 @@
+"""The rollout policy: incremental weights equal a from-scratch recount, shipped weights give a
+legal-move distribution, policy playouts terminate with legal moves and record first movers,
+RolloutRunner plays them, and the tree-policy evaluator gives masked priors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from go_engine.rules import board_core as core
+from go_engine.rules.board import Board, padded_index
+from go_engine.rules.coords import BLACK, WHITE
+from go_engine.rules.masks import masks
+from go_engine.search import patterns as pat
+from go_engine.search import policy_features as pf
+from go_engine.search import rollout_policy as rp
+from go_engine.search.evaluation import RolloutRunner
+from go_engine.search.policy_model import LinearPolicy, default_policy, shipped_path
+from go_engine.search.tree_policy import TreePolicyEvaluator
+
+
+@pytest.fixture(scope="module")
+def noisy_model() -> LinearPolicy:
+    """The shipped rollout dictionary with random weights: every feature matters."""
+    shipped = default_policy("rollout")
+    weights = np.random.default_rng(7).normal(0.0, 1.0, shipped.weights.shape)
+    return LinearPolicy("rollout", shipped.spec, shipped.pattern_keys, weights)
+
+
+def key_weights(board: Board, model: LinearPolicy, captured: np.ndarray, stamp: int) -> np.ndarray:
+    """exp(score) per padded point from the training path (feature keys, then the table)."""
+    tables = model.tables()
+    lib3 = np.zeros(board.pts.shape[1], np.int64)
+    pat.fill_lib3(board.pts, board.meta, lib3)
+    points, counts, flags = (np.empty(700, np.int64) for _ in range(3))
+    keys = np.empty((700, pf.MAX_KEYS), np.int64)
+    n = pf.position_keys(board.pts, board.meta, lib3, board.to_move, tables.spec, captured,
+                         stamp, points, keys, counts, flags)
+    indices = np.empty((700, pf.MAX_KEYS + 1), np.int64)
+    index_counts = np.empty(700, np.int64)
+    pf.keys_to_indices(keys, counts, n, tables.table, indices, index_counts)
+    out = np.zeros(board.pts.shape[1])
+    for i in range(n):
+        if not flags[i] & pf.T_EYE:
+            out[points[i]] = np.exp(tables.weights[indices[i, :index_counts[i]]].sum())
+    return out
+
+
+@pytest.mark.parametrize("size,seed", [(9, 1), (9, 2), (13, 3)])
+def test_incremental_weights_equal_a_recount_along_a_rollout(noisy_model, size, seed):
+    model = rp.RolloutPolicy(noisy_model).kernel_model()
+    board = Board(size)
+    rng = core.seed_rng(seed)
+    ints, floats, ctr = rp.new_state(size)
+    rp.init_state(board.pts, board.meta, ints, floats, ctr, model, 0)
+    for _ in range(2 * size * size):
+        if board.passes >= 2:
+            break
+        color = board.to_move
+        drawn = rp.draw_weights(board.pts, board.meta, ints, floats, ctr, model)
+        expected = key_weights(board, noisy_model, ints[rp.I_CAPTURED].copy(),
+                               int(ctr[rp.C_CAP_STAMP]))
+        np.testing.assert_allclose(drawn, expected, rtol=2e-5, atol=1e-300)
+        fresh = rp.new_state(size)
+        rp.init_state(board.pts, board.meta, *fresh, model, 0)
+        rp.refresh_pending(board.pts, ints, floats, ctr, 3 - color, size + 2, model)
+        np.testing.assert_allclose(floats[1:3], fresh[1][1:3], rtol=1e-6)
+        on_board = padded_index(size)[:-1]
+        assert np.array_equal(ints[rp.I_CODE, on_board], fresh[0][rp.I_CODE, on_board])
+        move = rp.choose_move(board.pts, board.meta, ints, floats, ctr, model, rng)
+        assert move == -1 or expected[move] > 0.0
+        rp.play_update(board.pts, board.meta, board.zobrist, ints, floats, ctr, model, move,
+                       color)
+    assert board.passes >= 2
+
+
+def test_shipped_models_load_and_give_a_legal_move_distribution():
+    assert shipped_path("rollout").is_file() and shipped_path("tree").is_file()
+    policy = rp.RolloutPolicy()
+    board = Board.from_ascii("""
+        . . . . . . . . .
+        . . X O . . . . .
+        . . X O . . . . .
+        . . . . . . . . .
+        . . . . . . . . .
+        . . . . . . . . .
+        . . . X . . . O .
+        . . . . . . . . .
+        . . . . . . . . .
+    """)
+    board.play(30, BLACK)  # the last move, D6
+    weights = policy.move_weights(board)
+    legal = masks(board)[0][:-1]
+    assert (weights >= 0).all() and not weights[~legal].any() and weights[legal].all()
+    probabilities = weights / weights.sum()
+    assert np.isclose(probabilities.sum(), 1.0)
+
+
+def replay_legally(size: int, moves: list[int], colors: list[int]) -> Board:
+    """Replay padded moves on a fresh board, checking each against the rules core."""
+    board = Board(size)
+    for move, color in zip(moves, colors, strict=True):
+        if move >= 0:
+            assert core.is_legal(board.pts, board.meta, move, color)
+            assert not core.is_eye_like(board.pts, board.meta, move, color)
+        core.play(board.pts, board.meta, board.zobrist, move, color)
+    return board
+
+
+@pytest.mark.parametrize("size", [5, 9, 19])
+def test_policy_playouts_terminate_with_legal_moves(size):
+    model = rp.RolloutPolicy().kernel_model()
+    board = Board(size)
+    ints, floats, ctr = rp.new_state(size)
+    rp.init_state(board.pts, board.meta, ints, floats, ctr, model, 0)
+    rng = core.seed_rng(size)
+    moves, colors = [], []
+    while board.passes < 2:
+        assert len(moves) < 3 * size * size
+        color = board.to_move
+        move = rp.choose_move(board.pts, board.meta, ints, floats, ctr, model, rng)
+        moves.append(move)
+        colors.append(color)
+        rp.play_update(board.pts, board.meta, board.zobrist, ints, floats, ctr, model, move,
+                       color)
+    replayed = replay_legally(size, moves, colors)
+    assert np.array_equal(replayed.pts, board.pts)
+
+
+def test_rollout_records_first_movers_and_is_reproducible():
+    policy = rp.RolloutPolicy()
+    results = []
+    for _ in range(2):
+        board = Board(9)
+        first = np.zeros(board.pts.shape[1], np.int8)
+        played = policy.rollout(board, core.seed_rng(11), first_mover=first)
+        results.append((played, board.stones().copy(), first.copy()))
+    assert results[0][0] == results[1][0] and np.array_equal(results[0][1], results[1][1])
+    first = results[0][2][padded_index(9)[:-1]]
+    assert set(np.unique(first)) <= {0, BLACK, WHITE} and (first != 0).sum() > 40
+
+
+def test_rollout_runner_plays_policy_rollouts_in_threads():
+    runner = RolloutRunner(threads=2, seed=3, policy=rp.RolloutPolicy())
+    try:
+        boards = [Board(9) for _ in range(6)]
+        results, first = runner.run(boards, komi=7.5, record_first_movers=True)
+        assert set(results.tolist()) <= {-1.0, 1.0} and first.shape == (6, 81)
+        assert all(b.stone_count() == 0 for b in boards)
+    finally:
+        runner.close()
+
+
+def test_tree_policy_priors_follow_the_masks():
+    evaluator = TreePolicyEvaluator()
+    board = Board(9)
+    board.play(40, BLACK)
+    legal, sensible = masks(board)
+    only_pass = np.zeros_like(legal)
+    only_pass[-1] = True
+    some = np.zeros_like(legal)
+    some[[3, 31, 49]] = True
+    evaluation = evaluator.evaluate([board, board, board], np.stack([sensible, only_pass, some]))
+    priors = evaluation.priors
+    assert evaluation.values is None
+    assert np.allclose(priors.sum(axis=1), 1.0, atol=1e-5)
+    assert not priors[0][~sensible].any() and priors[1][-1] == 1.0
+    assert np.count_nonzero(priors[2]) == 3
+    near = priors[0][[31, 41, 39, 49]].min()  # next to the last move
+    assert near > priors[0][0]  # the corner
