@@ -292,3 +292,15 @@ def test_progress_reports_arrive_while_searching_and_should_stop_ends_it():
     assert result.playouts >= reports[-1].playouts > 0
     with pytest.raises(ValueError):
         mcts.search(Game(7), playouts=0, seconds=0)
+
+
+def test_trained_rollouts_and_tree_policy_priors_drive_the_search():
+    config = SearchConfig(playouts=64, seed=3, rollouts="trained", priors="tree",
+                          selection=Selection.PUCT)
+    mcts = MCTS(config)
+    result = mcts.search(Game(9))
+    assert result.visits.sum() == 64
+    prior = result.prior[:-1]
+    assert abs(result.prior.sum() - 1.0) < 1e-5
+    assert prior.max() > 3 * np.median(prior)  # informative, not uniform
+    assert Game(9).is_legal(result.move)

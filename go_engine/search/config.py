@@ -10,6 +10,20 @@ from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 
 
+class Rollouts(StrEnum):
+    """How leaves are played out."""
+
+    LIGHT = "light"  # uniform legal moves that do not fill one's own eye
+    TRAINED = "trained"  # AlphaGo's fast rollout policy, trained on expert games
+
+
+class Priors(StrEnum):
+    """Where the tree's priors come from when no network evaluator is given."""
+
+    UNIFORM = "uniform"
+    TREE_POLICY = "tree"  # AlphaGo's tree policy: a linear softmax over local patterns
+
+
 class Selection(StrEnum):
     """The child-selection formula."""
 
@@ -51,6 +65,10 @@ class SearchConfig:
         temperature: move choice by visits ** (1 / T); 0 picks the most visited move.
         resign_threshold: resign when the win rate of the best move falls below it (0 never).
         resign_min_visits: resign only after this many root visits.
+        rollouts: ``light`` playouts or the ``trained`` rollout policy (AlphaGo's fast
+            rollout policy, shipped in ``go_engine/search/weights``).
+        priors: ``uniform`` or ``tree`` (the shipped tree policy) when the search is given no
+            evaluator; a network evaluator replaces both.
         rollout_threads: threads running rollouts in parallel (numba nogil kernels).
         reuse_tree: keep the subtree of the moves actually played.
         prune_eye_fills: never consider filling one's own single-point eye in the tree.
@@ -76,6 +94,8 @@ class SearchConfig:
     temperature: float = 0.0
     resign_threshold: float = 0.05
     resign_min_visits: int = 200
+    rollouts: Rollouts = Rollouts.LIGHT
+    priors: Priors = Priors.UNIFORM
     rollout_threads: int = 1
     reuse_tree: bool = True
     prune_eye_fills: bool = True
@@ -118,9 +138,11 @@ def _parse_field(kind: str, text: str, name: str) -> object:
             if text.lower() not in ("1", "0", "true", "false", "yes", "no"):
                 raise ValueError(text)
             return text.lower() in ("1", "true", "yes")
-        if kind == "Selection":
-            return Selection(text)
+        if kind in _ENUMS:
+            return _ENUMS[kind](text)
         return {"int": int, "float": float}[kind](text)
     except (KeyError, ValueError):
         raise ValueError(f"--set {name}={text}: not a valid {kind}") from None
 
+
+_ENUMS = {"Selection": Selection, "Rollouts": Rollouts, "Priors": Priors}

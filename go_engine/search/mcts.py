@@ -36,8 +36,9 @@ from go_engine.rules.board import Board, flat_index, padded_index
 from go_engine.rules.game import Game
 from go_engine.rules.masks import masks
 from go_engine.search import tree as kernels
-from go_engine.search.config import SearchConfig, Selection
+from go_engine.search.config import Priors, Rollouts, SearchConfig, Selection
 from go_engine.search.evaluation import Evaluator, RolloutRunner, UniformEvaluator
+from go_engine.search.rollout_policy import RolloutPolicy
 from go_engine.search.tree import TreeArrays
 
 FORMULAS = {Selection.UCT: kernels.UCT, Selection.PUCT: kernels.PUCT, Selection.RAVE: kernels.RAVE}
@@ -120,6 +121,15 @@ class _Round:
                    np.zeros(batch), np.zeros(batch, np.bool_), np.zeros(batch, np.bool_))
 
 
+def default_evaluator(config: SearchConfig) -> Evaluator:
+    """The evaluator a search uses when none is given: uniform or tree-policy priors."""
+    if config.priors == Priors.TREE_POLICY:
+        from go_engine.search.tree_policy import TreePolicyEvaluator
+
+        return TreePolicyEvaluator()
+    return UniformEvaluator()
+
+
 class MCTS:
     """A reusable search tree over one game.
 
@@ -130,9 +140,10 @@ class MCTS:
 
     def __init__(self, config: SearchConfig, evaluator: Evaluator | None = None) -> None:
         self.config = config
-        self.evaluator = evaluator or UniformEvaluator()
+        self.evaluator = evaluator or default_evaluator(config)
+        policy = RolloutPolicy() if config.rollouts == Rollouts.TRAINED else None
         self.rollouts = RolloutRunner(config.rollout_threads, config.seed,
-                                      config.max_rollout_moves_factor)
+                                      config.max_rollout_moves_factor, policy)
         self.rng = np.random.default_rng(config.seed)
         self.tree_rng = core.seed_rng(config.seed + 7919)
         self.arrays = TreeArrays()
