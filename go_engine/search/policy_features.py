@@ -31,9 +31,12 @@ nakade pattern        ``TAG_NAKADE``: ``a`` is a point the last move captured; w
 ====================  =====================================================================
 
 Which of these a model uses is its *spec* (``int64 [N_SPEC]``, see ``SPEC_*``): the rollout
-policy keeps distances up to 2 (so that the overlay is the diamond of the last two moves), no
+policy keeps distances up to 2 (so that the overlay is the diamonds of the last two moves), no
 diamond patterns; the tree policy adds diamond patterns and every distance, and drops nakade
-(a tree leaf does not know what its last move captured).
+(a tree leaf does not know what its last move captured). Ablations on Tygem games (1,500
+training games): response patterns are worth 2.6 points of top-1 accuracy, the tactical
+features 0.6, the distances 0.7 (and 3.7 points of top-5), the neighbour and line features
+almost nothing beyond the patterns.
 """
 
 from __future__ import annotations

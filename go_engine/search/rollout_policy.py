@@ -186,7 +186,7 @@ def _sum_row(floats, color, row, width):
     floats[F_ROW_SUM + color, row] = total
 
 
-@njit(cache=True)
+@njit(cache=True, _nrt=False)
 def init_state(pts, meta, ints, floats, ctr, model, allow_eye):
     """Fill the state from the board (every base weight, both colours, from scratch)."""
     spec, table, grid3, responses, exp_weights = model
