@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sys
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -25,6 +28,14 @@ def rng() -> np.random.Generator:
 def board_from_ascii(text: str, **kwargs) -> Board:
     """Shorthand for :meth:`Board.from_ascii`."""
     return Board.from_ascii(text, **kwargs)
+
+
+def engine_command(*extra: str) -> list[str]:
+    """``go-engine ARGS``: the console script beside this interpreter, else ``python -m``."""
+    script = Path(sys.executable).with_name("go-engine")
+    if script.exists():
+        return [str(script), *extra]
+    return [sys.executable, "-m", "go_engine", *extra]
 
 
 # -- a from-scratch reference model of the rules (pure Python, no shared code with the core) --

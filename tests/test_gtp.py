@@ -7,15 +7,14 @@ import io
 import os
 import queue
 import re
-import shutil
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import engine_command
 
 from go_engine.cli import EngineOptions
 from go_engine.interfaces.analysis import parse_info_line
@@ -831,15 +830,6 @@ def test_over_long_lines_are_read_to_the_end_and_refused(engine):
 
 
 # -- as a real process ------------------------------------------------------------------------
-
-
-def engine_command(*extra: str) -> list[str]:
-    """``go-engine ARGS``: the console script of this interpreter's environment."""
-    beside = Path(sys.executable).with_name("go-engine")
-    script = str(beside) if beside.exists() else shutil.which("go-engine")
-    if script is None:
-        return [sys.executable, "-m", "go_engine", *extra]
-    return [script, *extra]
 
 
 class EngineProcess:

@@ -4,25 +4,14 @@ GTP controller: both must end with the same stones and captures, and both count 
 from __future__ import annotations
 
 import re
-import shutil
-import sys
-from pathlib import Path
 
 import pytest
+from conftest import engine_command
 
 from go_engine.interfaces.gtp_client import GtpClient
 
 MOVE_CAP = 250
 SCORE = re.compile(r"(?:[BW]\+(?:\d+(?:\.\d+)?|R)|0)")
-
-
-def engine_command(*extra: str) -> list[str]:
-    """``go-engine ARGS``: the console script of this interpreter's environment."""
-    beside = Path(sys.executable).with_name("go-engine")
-    script = str(beside) if beside.exists() else shutil.which("go-engine")
-    if script is None:
-        return [sys.executable, "-m", "go_engine", *extra]
-    return [script, *extra]
 
 
 def play_game(players: dict[str, GtpClient]) -> tuple[list[str], str | None]:

@@ -7,13 +7,12 @@ import io
 import os
 import re
 import subprocess
-import sys
 from collections import deque
-from pathlib import Path
 
 import numpy as np
 import pexpect
 import pytest
+from conftest import engine_command
 from rich.console import Console
 
 from go_engine.cli import build_parser, engine_options
@@ -108,12 +107,6 @@ def board_lines(output: str, size: int) -> list[str]:
     rows = [line for line in output.splitlines()
             if re.fullmatch(r" *\d+[ (][.+XOxo()\s]*\d+", line)]
     return rows[-size:]
-
-
-def go_engine_command() -> list[str]:
-    """The installed console script next to this Python, or ``python -m go_engine``."""
-    script = Path(sys.executable).with_name("go-engine")
-    return [str(script)] if script.exists() else [sys.executable, "-m", "go_engine"]
 
 
 def clean_env(**extra: str) -> dict[str, str]:
@@ -412,7 +405,7 @@ def test_run_play_places_a_handicap_and_the_engine_moves_first():
 
 def test_play_in_a_pseudo_terminal(tmp_path):
     """A person's session: moves, an illegal move, undo, hint, save, load, pass to the end."""
-    command = go_engine_command()
+    command = engine_command()
     child = pexpect.spawn(command[0], [*command[1:], "play", "--size", "7", "--playouts", "30",
                                        "--seed", "1"],
                           env=clean_env(TERM="xterm-256color"), encoding="utf-8", timeout=30,
@@ -482,7 +475,7 @@ def test_play_through_a_pipe(tmp_path):
     script = "\n".join(["help", "c3", "c3", "hello", "undo", "d4", "score", f"save {path}",
                         "resign", "d2", ""])
     done = subprocess.run(
-        [*go_engine_command(), "play", "--size", "5", "--playouts", "30", "--seed", "2"],
+        [*engine_command(), "play", "--size", "5", "--playouts", "30", "--seed", "2"],
         input=script, capture_output=True, text=True, timeout=60, env=clean_env())
     assert done.returncode == 0, done.stderr
     out = done.stdout
@@ -504,7 +497,7 @@ def test_play_through_a_pipe(tmp_path):
 
 
 def test_end_of_input_at_once_exits_cleanly():
-    done = subprocess.run([*go_engine_command(), "play", "--size", "5", "--playouts", "10"],
+    done = subprocess.run([*engine_command(), "play", "--size", "5", "--playouts", "10"],
                           input="", capture_output=True, text=True, timeout=60, env=clean_env())
     assert done.returncode == 0, done.stderr
     assert "End of input: goodbye." in done.stdout
