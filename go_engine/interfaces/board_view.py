@@ -124,9 +124,7 @@ def render_board(board: Board, *, dead: frozenset[int] | set[int] = frozenset(),
     stones = board.stones()
     stars = star_points(size)
     text = Text(no_wrap=True, overflow="ignore")
-    header = " " * (width + 2) + " ".join(column_letters(size))
-    if fancy:  # pad every line to the same width, so the wood is a rectangle
-        header += " " * (width + 2)
+    header = _column_header(size, fancy)
     text.append(header + "\n", _LABEL if fancy else "")
     for row in range(size):
         number = size - row
@@ -211,9 +209,7 @@ def render_heatmap(board: Board, visits: np.ndarray, *, fancy: bool = True) -> T
     stones = board.stones()
     stars = star_points(size)
     text = Text(no_wrap=True, overflow="ignore")
-    header = " " * (width + 2) + " ".join(column_letters(size))
-    if fancy:  # pad every line to the same width, so the wood is a rectangle
-        header += " " * (width + 2)
+    header = _column_header(size, fancy)
     text.append(header + "\n", _LABEL if fancy else "")
     for row in range(size):
         number = size - row
@@ -252,3 +248,12 @@ def render_candidates(ranked: list[Candidate], size: int, *, fancy: bool = True,
         table.add_row(str(c.order + 1), to_gtp(c.move, size), str(c.visits),
                       f"{c.winrate:.1%}", f"{c.lcb:.1%}", f"{c.prior:.1%}", pv)
     return table
+
+
+def _column_header(size: int, fancy: bool) -> str:
+    """The column letters drawn above and below the board."""
+    width = len(str(size))
+    header = " " * (width + 2) + " ".join(column_letters(size))
+    if fancy:  # pad every line to the same width, so the wood is a rectangle
+        header += " " * (width + 2)
+    return header
