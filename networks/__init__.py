@@ -1,0 +1,59 @@
+"""Reusable neural-network components: the tutorial's models from the perceptron to ResNet.
+
+Two families, both importable from here (``from networks import RBM, LSTM``):
+
+* ``networks.classic``: numpy models with scikit-learn's estimator conventions (``fit``,
+  ``predict``, ``transform``, ``score``; hyperparameters stored as given in ``__init__``, learned
+  state ending in ``_``, ``random_state`` for every random choice).
+* ``networks.deep``: torch ``nn.Module``s with torch's calling conventions. The Go engine's
+  policy/value trunk is built from :mod:`networks.deep.resnet`'s residual blocks.
+
+Names are resolved lazily (PEP 562), so ``from networks import Perceptron`` never imports torch.
+``networks`` does not import ``go_engine``.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_LOCATIONS = {
+    # classic: numpy estimators
+    "Perceptron": "networks.classic.perceptron",
+    "Adaline": "networks.classic.adaline",
+    "MLP": "networks.classic.mlp",
+    "HopfieldNetwork": "networks.classic.hopfield",
+    "RBFNetwork": "networks.classic.rbf",
+    "OjaPCA": "networks.classic.hebbian_pca",
+    "SangerPCA": "networks.classic.hebbian_pca",
+    "SVM": "networks.classic.svm",
+    "CompetitiveLayer": "networks.classic.competitive",
+    "SOM": "networks.classic.som",
+    "BoltzmannMachine": "networks.classic.boltzmann",
+    "RBM": "networks.classic.rbm",
+    "DBN": "networks.classic.dbn",
+    # deep: torch modules
+    "Autoencoder": "networks.deep.autoencoder",
+    "SparseAutoencoder": "networks.deep.autoencoder",
+    "ElmanRNN": "networks.deep.recurrent",
+    "LSTM": "networks.deep.recurrent",
+    "GRU": "networks.deep.recurrent",
+    "LeNet5": "networks.deep.lenet",
+    "AlexNet": "networks.deep.alexnet",
+    "ResNet": "networks.deep.resnet",
+    "BasicBlock": "networks.deep.resnet",
+    "Bottleneck": "networks.deep.resnet",
+}
+
+__all__ = sorted(_LOCATIONS)
+
+
+def __getattr__(name: str):
+    try:
+        module = _LOCATIONS[name]
+    except KeyError:
+        raise AttributeError(f"module 'networks' has no attribute {name!r}") from None
+    return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return __all__
