@@ -233,7 +233,7 @@ def test_puct_and_backup_against_hand_worked_numbers():
     arrays.stats[[e0, e1, e2], kernels.W] = [1, -1, 0]
     pass_edge = arrays.edge_range(node)[-1]
     arrays.stats[pass_edge, kernels.PRIOR] = 0.0
-    params = np.array([0.0, 1.0, 0.0, 0.0, 0.0, 0.0])  # c_puct = 1, first-play urgency 0
+    params = np.array([0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0])  # c_puct = 1, first-play urgency 0
     # sqrt(N) = sqrt(3): e0 0.5 + 0.5 * 1.732 / 3 = 0.789; e1 -1 + 0.3 * 1.732 / 2 = -0.740;
     # e2 0 + 0.2 * 1.732 / 1 = 0.346.
     assert kernels.select_edge(arrays.nodes, arrays.edges, arrays.stats, node, kernels.PUCT,
@@ -258,6 +258,34 @@ def test_puct_and_backup_against_hand_worked_numbers():
                    np.zeros((1, 0), np.int8))
     assert arrays.stats[e2, kernels.N] == 1.0 and arrays.stats[e2, kernels.W] == -1.0
     assert arrays.nodes[node, kernels.VISITS] == 1 and arrays.nodes[leaf, kernels.VISITS] == 1
+
+
+def test_rave_blend_and_prior_bonus_against_hand_worked_numbers():
+    size = 3
+    arrays, (node,) = tiny_tree(size, [BLACK], [0, 1])
+    e0, e1 = (edge_of(arrays, node, m, size) for m in (0, 1))
+    arrays.stats[[e0, e1], kernels.PRIOR] = [0.1, 0.9]
+    arrays.stats[[e0, e1], kernels.N] = [3, 1]
+    arrays.stats[[e0, e1], kernels.W] = [1.5, 0.0]
+    arrays.stats[[e0, e1], kernels.AMAF_N] = [9, 9]
+    arrays.stats[[e0, e1], kernels.AMAF_W] = [4.5, 0.9]
+    arrays.edges[arrays.edge_range(node)[-1], kernels.LEGAL] = 0  # leave the pass out
+    # c_rave 0, b = 0: beta = n~ / (n + n~). e0: beta 0.75, value 0.25 * 0.5 + 0.75 * 0.5 =
+    # 0.5; e1: beta 0.9, value 0.1 * 0 + 0.9 * 0.1 = 0.09. RAVE alone picks e0.
+    params = np.array([0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0])
+    assert kernels.select_edge(arrays.nodes, arrays.edges, arrays.stats, node, kernels.RAVE,
+                               params) == e0
+    # Prior weight 1, N = 4, sqrt(N) = 2: e0 0.5 + 0.1 * 2 / 4 = 0.55; e1 0.09 + 0.9 * 2 / 2 =
+    # 0.99: the prior now wins.
+    params[6] = 1.0
+    assert kernels.select_edge(arrays.nodes, arrays.edges, arrays.stats, node, kernels.RAVE,
+                               params) == e1
+    # b = 1 (4 b^2 = 4): e0 beta = 9 / (3 + 9 + 108) = 0.075, value 0.925 * 0.5 + 0.075 * 0.5
+    # = 0.5; e1 beta = 9 / (1 + 9 + 36) = 0.196, value 0.0196: 0.55 vs 0.92, still e1; with
+    # weight 0.3: e0 0.515, e1 0.0196 + 0.27 = 0.29, so e0.
+    params[4], params[6] = 1.0, 0.3
+    assert kernels.select_edge(arrays.nodes, arrays.edges, arrays.stats, node, kernels.RAVE,
+                               params) == e0
 
 
 def test_rave_gathers_more_amaf_than_real_visits():

@@ -50,6 +50,8 @@ class SearchConfig:
             with n the visits of an edge and n~ its AMAF visits; smaller b trusts AMAF longer.
         c_rave: exploration constant added to RAVE's blended value, c * sqrt(ln N / (n + 1)).
         rave_first_play_urgency: value of an edge with no visit and no AMAF statistics yet.
+        rave_prior_weight: weight of PUCT's prior term ``P sqrt(N) / (1 + n)`` added to RAVE's
+            score, so the tree policy's priors (``priors=tree``) guide RAVE as they guide PUCT.
         first_play_urgency: Q given to unvisited children under PUCT, in [-1, 1].
         mixing_lambda: leaf value ``(1 - lambda) * v + lambda * z``, z the rollout result and v
             the value evaluator's (AlphaGo: 0.5). With no value evaluator the rollout alone is
@@ -84,6 +86,7 @@ class SearchConfig:
     rave_bias: float = 0.1
     c_rave: float = 0.1
     rave_first_play_urgency: float = 1.0
+    rave_prior_weight: float = 0.0
     first_play_urgency: float = 0.0
     mixing_lambda: float = 1.0
     virtual_loss: float = 3.0

@@ -152,7 +152,7 @@ class MCTS:
         self._formula = FORMULAS[Selection(config.selection)]
         self._params = np.array([config.c_uct, config.c_puct, config.first_play_urgency,
                                  config.c_rave, config.rave_bias ** 2,
-                                 config.rave_first_play_urgency])
+                                 config.rave_first_play_urgency, config.rave_prior_weight])
         self._scratch: _Round | None = None
 
     # -- public -----------------------------------------------------------------------------

@@ -152,12 +152,15 @@ def expand(nodes, edges, stats, counts, node, moves, priors, tiebreaks):
 def select_edge(nodes, edges, stats, node, formula, params):
     """The edge of ``node`` with the best score under ``formula``.
 
-    ``params``: ``[c_uct, c_puct, first_play_urgency, c_rave, rave_bias ** 2, rave_fpu]``.
+    ``params``: ``[c_uct, c_puct, first_play_urgency, c_rave, rave_bias ** 2, rave_fpu,
+    rave_prior_weight]``.
 
     * UCT:  Q + c_uct sqrt(ln N / n); unvisited edges first, by prior then tiebreak.
     * PUCT: Q + c_puct P sqrt(N) / (1 + n), Q = first_play_urgency when n = 0 (AlphaGo).
     * RAVE: (1 - beta) Q + beta Q~ + c_rave sqrt(ln N / (n + 1)), beta = n~ / (n + n~ +
-      4 b^2 n n~) (Gelly & Silver 2011); ``rave_fpu`` when an edge has no statistics at all.
+      4 b^2 n n~) (Gelly & Silver 2011); ``rave_fpu`` when an edge has no statistics at all;
+      plus the prior bonus ``rave_prior_weight * P sqrt(N) / (1 + n)``, PUCT's term, so that
+      informative priors steer RAVE too (uniform priors add the same small bonus to all).
     """
     first = nodes[node, FIRST_EDGE]
     last = first + nodes[node, NUM_EDGES]
@@ -192,6 +195,7 @@ def select_edge(nodes, edges, stats, node, formula, params):
             else:
                 value = params[5]
             score = value + params[3] * math.sqrt(log_total / (n + 1.0))
+            score += params[6] * stats[e, PRIOR] * sqrt_total / (1.0 + n)
         score += stats[e, TIEBREAK]
         if score > best_score:
             best_score = score
