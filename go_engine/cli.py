@@ -36,6 +36,10 @@ class EngineOptions:
     search: SearchConfig
     network: str = "none"
     ponder: bool = False  # gtp: think on the opponent's time
+    # Playouts a move may take while a game clock runs (gtp time_settings): None keeps
+    # search.playouts; 0 lets the clock alone decide. The command line gives 0 unless the
+    # user wrote --playouts, so the default cap of a clockless search never starves a GUI game.
+    clock_playouts: int | None = None
 
 
 def _positive_int(text: str) -> int:
@@ -90,7 +94,8 @@ def engine_options(args: argparse.Namespace) -> EngineOptions:
                           resign_threshold=args.resign_threshold).with_overrides(args.set)
     rules = Rules(komi=args.komi, ko_rule=KoRule(args.ko_rule), allow_suicide=args.allow_suicide)
     return EngineOptions(args.size, rules, search, args.network,
-                         ponder=getattr(args, "ponder", False))
+                         ponder=getattr(args, "ponder", False),
+                         clock_playouts=args.playouts or 0)
 
 
 def build_parser() -> argparse.ArgumentParser:

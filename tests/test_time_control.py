@@ -305,3 +305,23 @@ def test_a_game_on_a_simulated_clock_never_runs_out_of_time(system, send_time_le
     if system != TimeSystem.BYOYOMI:  # in a byo-yomi period the base is the whole period
         assert hard and min(hard) > 1.0
     engine.close()
+
+
+@pytest.mark.parametrize("clock_playouts, expect_capped", [(None, True), (0, False)])
+def test_the_clockless_playout_cap_binds_under_a_clock_only_when_asked(clock_playouts,
+                                                                       expect_capped):
+    """``go-engine gtp`` without ``--playouts`` searches 5,000 playouts a move with no clock,
+    but under a GUI's clock the clock alone decides (``clock_playouts=0``)."""
+    clock = SimulatedClock()
+    config = SearchConfig(playouts=50, seed=1, resign_threshold=0.0)
+    player = MCTSPlayer(config)
+    player.mcts = CostedSearch(player.mcts, clock, 0.001)
+    options = EngineOptions(9, Rules(komi=7.5), config, clock_playouts=clock_playouts)
+    engine = GtpEngine(options, player, now=clock)
+    answer(engine, "genmove b")
+    assert engine.last_decision.search.playouts == 50  # no clock: the config's cap
+    answer(engine, "kgs-time_settings absolute 60")
+    answer(engine, "genmove w")
+    playouts = engine.last_decision.search.playouts
+    assert (playouts == 50) if expect_capped else (playouts > 50)
+    engine.close()

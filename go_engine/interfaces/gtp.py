@@ -62,7 +62,8 @@ Time: ``time_settings``, ``time_left`` and ``kgs-time_settings`` are stored in a
 when the controller sends no ``time_left``). With a clock, ``genmove`` thinks for the
 :class:`~go_engine.search.time_control.Allotment` of :meth:`TimeControl.allotment` (never more
 than ``--time`` when that is given), stopping early on easy moves and extending hard ones (see
-:mod:`go_engine.search.time_control`), and stops at ``--playouts`` if that comes first. The
+:mod:`go_engine.search.time_control`), and stops at ``--playouts`` if the user gave it and it
+comes first (the default cap of a clockless search does not apply under a clock). The
 time source is injected (``now``), so tests run games on a simulated clock.
 
 End of game: ``kgs-genmove_cleanup`` is ``genmove`` for KGS's cleanup phase: the engine does
@@ -786,7 +787,10 @@ class GtpEngine:
                   progress_every: float = 0.5) -> str:
         timer = self._move_timer(color)
         start = self.now()
-        decision = self.player.genmove(self.game, color, playouts=self.config.playouts,
+        playouts = self.config.playouts
+        if timer is not None and self.options.clock_playouts is not None:
+            playouts = self.options.clock_playouts
+        decision = self.player.genmove(self.game, color, playouts=playouts,
                                        seconds=self.config.seconds, timer=timer,
                                        cleanup=cleanup, progress=progress,
                                        progress_every=progress_every)
