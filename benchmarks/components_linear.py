@@ -322,7 +322,8 @@ def _hopfield_energy(trials: int) -> Row:
 
 
 # ------------------------------------------------------------------------------------- RBF
-def _sklearn_rbf_nrmse(X_train, X_test, y_train, y_test, seed: int) -> float:
+def _sklearn_rbf_nrmse(X_train, X_test, y_train, y_test, seed: int, width_scale: float
+                       ) -> float:
     """The same RBF network built from scikit-learn parts: KMeans centres, Ridge output."""
     from sklearn.cluster import KMeans
     from sklearn.linear_model import Ridge
@@ -330,7 +331,7 @@ def _sklearn_rbf_nrmse(X_train, X_test, y_train, y_test, seed: int) -> float:
     centres = KMeans(50, n_init=3, random_state=seed).fit(X_train).cluster_centers_
     d2 = ((centres[:, None] - centres[None]) ** 2).sum(axis=-1)
     np.fill_diagonal(d2, np.inf)
-    widths = 2.0 * np.sqrt(np.sort(d2, axis=1)[:, :2].mean(axis=1))
+    widths = width_scale * np.sqrt(np.sort(d2, axis=1)[:, :2].mean(axis=1))
 
     def basis(X: np.ndarray) -> np.ndarray:
         return np.exp(-((X[:, None] - centres[None]) ** 2).sum(axis=-1) / (2 * widths**2))
@@ -339,17 +340,28 @@ def _sklearn_rbf_nrmse(X_train, X_test, y_train, y_test, seed: int) -> float:
     return nrmse(y_test, ridge.predict(basis(X_test)))
 
 
+def _rbf_width_by_validation(X_train, y_train, scales=(1.0, 1.5, 2.0, 3.0, 4.0)) -> float:
+    """The width factor with the lowest NRMSE on the last fifth of the training windows (fit
+    on the first four fifths), so the test windows play no part in choosing it."""
+    cut = len(X_train) * 4 // 5
+    def error(scale: float) -> float:
+        model = RBFNetwork(50, width_scale=scale, n_neighbors=2, random_state=0)
+        return nrmse(y_train[cut:], model.fit(X_train[:cut], y_train[:cut]).predict(X_train[cut:]))
+    return min(scales, key=error)
+
+
 def run_rbf(quick: bool) -> list[Row]:
     """Mackey-Glass six-step prediction with 50 centres."""
     X_train, X_test, y_train, y_test = mackey_glass_split(n_train=1000, n_test=500, horizon=6)
     seeds = range(2 if quick else 5)
     with stopwatch() as elapsed:
-        ours = [nrmse(y_test, RBFNetwork(50, width_scale=2.0, n_neighbors=2, random_state=s)
+        width = _rbf_width_by_validation(X_train, y_train)
+        ours = [nrmse(y_test, RBFNetwork(50, width_scale=width, n_neighbors=2, random_state=s)
                       .fit(X_train, y_train).predict(X_test)) for s in seeds]
         seconds = elapsed()
-    ref = [_sklearn_rbf_nrmse(X_train, X_test, y_train, y_test, s) for s in seeds]
+    ref = [_sklearn_rbf_nrmse(X_train, X_test, y_train, y_test, s, width) for s in seeds]
     return [Row("RBFNetwork", "Mackey-Glass tau=17, x(t+6) from 4 delays, 50 centres",
-                f"test NRMSE, mean of {len(seeds)} seeds (worst)",
+                f"test NRMSE, mean of {len(seeds)} seeds (worst); width {width} by validation",
                 f"{np.mean(ours):.4f} ({max(ours):.4f})",
                 f"sklearn KMeans+Ridge RBF {np.mean(ref):.4f}; issue 0.025", "<= 0.035",
                 np.mean(ours) <= 0.035, seconds)]
