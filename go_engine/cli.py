@@ -2,8 +2,15 @@
 
 ``play`` and ``gtp`` share the engine options, which fix the engine's effort for reproducible
 matches: ``--playouts N`` simulations per move, ``--time SECONDS`` per move, ``--seed S``,
-``--threads T`` (rollout threads) and ``--selection rave|uct|puct`` (the tree's selection
-formula). When both limits are given, whichever comes first stops the search.
+``--threads T`` (rollout threads), ``--selection rave|uct|puct`` (the tree's selection
+formula), ``--rollouts light|trained`` and ``--priors uniform|tree``. When both limits are
+given, whichever comes first stops the search.
+
+The command line's defaults are the strongest engine measured so far, which is not
+:class:`~go_engine.search.config.SearchConfig`'s plain baseline (light playouts, uniform
+priors, RAVE): AlphaGo's trained rollout policy, tree-policy priors and PUCT selection. With
+1,500 playouts a move it won 4 of 8 and 1 of 2 games against GNU Go 3.8 level 10 on 9x9, where
+light playouts with RAVE lost 8 of 8 against level 1 (see ``docs/benchmarks.md``).
 
 ``match A B`` plays two GTP engines against each other (:mod:`go_engine.interfaces.match`);
 an engine spec like ``engine:--playouts 3000 --selection uct`` runs this engine with those
@@ -22,9 +29,9 @@ from dataclasses import dataclass
 
 from go_engine.rules.coords import MAX_SIZE, MIN_SIZE
 from go_engine.rules.game import KoRule, Rules
-from go_engine.search.config import SearchConfig, Selection
+from go_engine.search.config import Priors, Rollouts, SearchConfig, Selection
 
-DEFAULT_PLAYOUTS = 5000  # about 0.5 s a move on 9x9 and 1 s on 19x19 on one core
+DEFAULT_PLAYOUTS = 3000  # with trained rollouts about 1 s a move on 9x9, 3 s on 19x19 (1 core)
 
 
 @dataclass(frozen=True)
@@ -70,8 +77,15 @@ def add_engine_arguments(parser: argparse.ArgumentParser, default_size: int) -> 
     parser.add_argument("--seed", type=int, default=0, help="random seed")
     parser.add_argument("--threads", type=int, default=1, help="rollout threads")
     parser.add_argument("--selection", choices=[s.value for s in Selection],
-                        default=Selection.RAVE.value,
-                        help="tree selection formula (default rave)")
+                        default=Selection.PUCT.value,
+                        help="tree selection formula (default puct)")
+    parser.add_argument("--rollouts", choices=[r.value for r in Rollouts],
+                        default=Rollouts.TRAINED.value,
+                        help="trained (AlphaGo's fast rollout policy, default) or light "
+                             "(uniform) playouts")
+    parser.add_argument("--priors", choices=[p.value for p in Priors],
+                        default=Priors.TREE_POLICY.value,
+                        help="tree (the trained tree policy, default) or uniform priors")
     parser.add_argument("--set", action="append", default=[], metavar="NAME=VALUE",
                         help="any search setting (SearchConfig field), e.g. --set "
                              "expand_threshold=2; repeatable")
@@ -91,6 +105,7 @@ def engine_options(args: argparse.Namespace) -> EngineOptions:
     search = SearchConfig(playouts=playouts, seconds=args.time, seed=args.seed,
                           rollout_threads=max(1, args.threads),
                           selection=Selection(args.selection),
+                          rollouts=Rollouts(args.rollouts), priors=Priors(args.priors),
                           resign_threshold=args.resign_threshold).with_overrides(args.set)
     rules = Rules(komi=args.komi, ko_rule=KoRule(args.ko_rule), allow_suicide=args.allow_suicide)
     return EngineOptions(args.size, rules, search, args.network,

@@ -11,7 +11,7 @@ import pytest
 
 from go_engine.cli import DEFAULT_PLAYOUTS, build_parser, engine_options
 from go_engine.rules.game import KoRule
-from go_engine.search.config import Selection
+from go_engine.search.config import Priors, Rollouts, Selection
 
 
 def options_for(*argv: str):
@@ -48,11 +48,21 @@ def test_bad_options_are_refused(argv):
 
 
 def test_selection_option_picks_the_search_formula():
-    assert options_for("gtp").search.selection == Selection.RAVE
+    assert options_for("gtp").search.selection == Selection.PUCT
+    assert options_for("gtp", "--selection", "rave").search.selection == Selection.RAVE
     assert options_for("gtp", "--selection", "uct").search.selection == Selection.UCT
     assert options_for("play", "--selection", "puct").search.selection == Selection.PUCT
     with pytest.raises(SystemExit):
         build_parser().parse_args(["gtp", "--selection", "greedy"])
+
+
+def test_the_defaults_are_the_trained_policies_and_both_can_be_switched_off():
+    search = options_for("play").search
+    assert (search.rollouts, search.priors) == (Rollouts.TRAINED, Priors.TREE_POLICY)
+    plain = options_for("play", "--rollouts", "light", "--priors", "uniform").search
+    assert (plain.rollouts, plain.priors) == (Rollouts.LIGHT, Priors.UNIFORM)
+    # --set still overrides anything the named options chose.
+    assert options_for("gtp", "--set", "rollouts=light").search.rollouts == Rollouts.LIGHT
 
 
 def test_network_none_is_accepted():
