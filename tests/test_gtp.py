@@ -485,7 +485,9 @@ def test_the_clock_stops_a_search_that_playouts_would_not():
     start = time.perf_counter()
     vertex = ok(engine, "genmove b")
     elapsed = time.perf_counter() - start
-    assert 0.5 < elapsed < 1.5  # the budget: 1 s less a quarter kept back
+    # The budget is 1 s less a quarter kept back; a move the timer finds decided may stop
+    # sooner, but never before the early share (a tenth of the base) has passed.
+    assert 0.07 < elapsed < 1.5
     assert engine.game.moves[-1].point == from_gtp(vertex, 9)
     engine.close()
 
