@@ -25,12 +25,17 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING
 
 from go_engine.rules.coords import MAX_SIZE, MIN_SIZE
 from go_engine.rules.game import KoRule, Rules
 from go_engine.search.config import Priors, Rollouts, SearchConfig, Selection
 
+if TYPE_CHECKING:
+    from go_engine.search.player import MCTSPlayer
+
+DEFAULT_NETWORK = "default"  # the bundled network (go_engine/search/weights/network.pt)
 DEFAULT_PLAYOUTS = 3000  # with trained rollouts about 1 s a move on 9x9, 3 s on 19x19 (1 core)
 
 
@@ -47,6 +52,20 @@ class EngineOptions:
     # search.playouts; 0 lets the clock alone decide. The command line gives 0 unless the
     # user wrote --playouts, so the default cap of a clockless search never starves a GUI game.
     clock_playouts: int | None = None
+
+    def make_player(self) -> MCTSPlayer:
+        """The player these options describe, with the network ``network`` names (``none``:
+        the rollout-only engine; ``default``: the bundled network; or a checkpoint path).
+
+        Raises :class:`~networks.go.checkpoint.CheckpointError` for a missing, corrupt or
+        mismatched checkpoint."""
+        from go_engine.search.player import MCTSPlayer
+
+        if self.network == "none":  # no torch import on this path
+            return MCTSPlayer(self.search)
+        from go_engine.search.network_evaluator import load_evaluator
+
+        return MCTSPlayer(self.search, load_evaluator(self.network))
 
 
 def _positive_int(text: str) -> int:
@@ -91,14 +110,16 @@ def add_engine_arguments(parser: argparse.ArgumentParser, default_size: int) -> 
                              "expand_threshold=2; repeatable")
     parser.add_argument("--resign-threshold", type=float, default=0.05,
                         help="resign below this win rate (0 never resigns)")
-    parser.add_argument("--network", default="none",
-                        help="'none' (the rollout-only engine) is the only choice so far")
+    parser.add_argument("--network", default=DEFAULT_NETWORK, metavar="none|default|PATH",
+                        help="the policy/value network: default (the bundled one), none (the "
+                             "rollout-only engine) or a checkpoint from train-sl")
+    parser.add_argument("--mixing-lambda", type=float, default=0.5, metavar="LAMBDA",
+                        help="with a network, leaf value (1 - LAMBDA) * value net + LAMBDA * "
+                             "rollout (default 0.5, AlphaGo's)")
 
 
 def engine_options(args: argparse.Namespace) -> EngineOptions:
     """Turn parsed arguments into rules and a search configuration."""
-    if args.network != "none":
-        raise SystemExit("error: --network: only 'none' is available in this release")
     playouts = args.playouts
     if playouts is None:
         playouts = 0 if args.time > 0 else DEFAULT_PLAYOUTS
@@ -106,7 +127,11 @@ def engine_options(args: argparse.Namespace) -> EngineOptions:
                           rollout_threads=max(1, args.threads),
                           selection=Selection(args.selection),
                           rollouts=Rollouts(args.rollouts), priors=Priors(args.priors),
-                          resign_threshold=args.resign_threshold).with_overrides(args.set)
+                          resign_threshold=args.resign_threshold)
+    if args.network != "none":  # the network's value joins the rollouts; its priors come
+        # with every evaluation, so a leaf is expanded on its first visit
+        search = replace(search, mixing_lambda=args.mixing_lambda, expand_threshold=1)
+    search = search.with_overrides(args.set)
     rules = Rules(komi=args.komi, ko_rule=KoRule(args.ko_rule), allow_suicide=args.allow_suicide)
     return EngineOptions(args.size, rules, search, args.network,
                          ponder=getattr(args, "ponder", False),
@@ -134,7 +159,11 @@ def build_parser() -> argparse.ArgumentParser:
     training.add_train_rollout_arguments(commands.add_parser(
         "train-rollout", help="train the rollout (or tree) policy on expert games"))
     training.add_evaluate_policy_arguments(commands.add_parser(
-        "evaluate-policy", help="accuracy and speed of a rollout/tree policy on games"))
+        "evaluate-policy", help="accuracy and speed of a policy (or network) on games"))
+    from go_engine.training import sl_commands
+
+    sl_commands.add_train_sl_arguments(commands.add_parser(
+        "train-sl", help="train the policy/value network on expert games"))
     return parser
 
 
@@ -185,6 +214,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "match":
         return run_match_command(args)
+    if args.command == "train-sl":
+        from go_engine.training.sl_commands import run_train_sl
+
+        return run_train_sl(args)
     if args.command in ("train-rollout", "evaluate-policy"):
         from go_engine.training import commands as training
 
@@ -196,6 +229,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
+    if options.network == "none":  # no torch import on this path
+        return _run_engine(args, options)
+    from networks.go.checkpoint import CheckpointError
+
+    try:
+        return _run_engine(args, options)
+    except CheckpointError as error:
+        print(f"error: --network: {error}", file=sys.stderr)
+        return 2
+
+
+def _run_engine(args: argparse.Namespace, options: EngineOptions) -> int:
+    """``go-engine gtp`` or ``go-engine play``."""
     if args.command == "gtp":
         from go_engine.interfaces.gtp import run_gtp
 

@@ -42,6 +42,14 @@ _LOCATIONS = {
     "ResNet": "networks.deep.resnet",
     "BasicBlock": "networks.deep.resnet",
     "Bottleneck": "networks.deep.resnet",
+    # go: the engine's policy/value network and its checkpoints
+    "NetConfig": "networks.go.policy_value",
+    "PolicyValueNet": "networks.go.policy_value",
+    "build_network": "networks.go.policy_value",
+    "CheckpointError": "networks.go.checkpoint",
+    "save_checkpoint": "networks.go.checkpoint",
+    "load_checkpoint": "networks.go.checkpoint",
+    "export_for_inference": "networks.go.inference",
 }
 
 __all__ = sorted(_LOCATIONS)

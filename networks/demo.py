@@ -39,7 +39,8 @@ def run(name: str, out_dir: Path, quick: bool = False) -> Path:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m networks.demo", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(prog="python -m networks.demo",
+                                     description=__doc__.split("\n")[0])
     parser.add_argument("name", nargs="?", help="the demo to run (see --list)")
     parser.add_argument("--out", type=Path, default=Path("demo_output"), help="folder for pictures")
     parser.add_argument("--quick", action="store_true", help="a smaller, faster version")

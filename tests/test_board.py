@@ -424,3 +424,20 @@ def test_area_of_an_empty_board_and_of_a_lone_stone():
     board.play(41)
     assert board.area()[0] == 0
     assert np.count_nonzero(board.area()[1]) == 2
+
+
+def test_each_stone_remembers_the_move_count_when_it_was_placed():
+    from go_engine.rules import board_core as core
+
+    board = Board.from_ascii("""
+        X . .
+        . . .
+        . . .
+    """)
+    board.play(at(board, "C1"))  # move 0
+    board.play(at(board, "A1"))  # move 1
+    board.play(board.size * board.size)  # a pass counts as a move
+    board.play(at(board, "B2"))  # move 3
+    placed = {v: int(board.pts[core.PLACED, board._padded[at(board, v)]])
+              for v in ("A3", "C1", "A1", "B2")}
+    assert placed == {"A3": 0, "C1": 0, "A1": 1, "B2": 3}

@@ -65,13 +65,14 @@ def test_the_defaults_are_the_trained_policies_and_both_can_be_switched_off():
     assert options_for("gtp", "--set", "rollouts=light").search.rollouts == Rollouts.LIGHT
 
 
-def test_network_none_is_accepted():
-    assert options_for("gtp", "--network", "none").network == "none"
-
-
-def test_only_the_rollout_engine_exists_yet():
-    with pytest.raises(SystemExit, match="only 'none'"):
-        options_for("gtp", "--network", "weights.pt")
+def test_the_bundled_network_is_the_default_and_none_turns_it_off():
+    with_network = options_for("gtp")
+    assert with_network.network == "default"
+    assert with_network.search.mixing_lambda == 0.5  # AlphaGo's mix of value net and rollouts
+    assert with_network.search.expand_threshold == 1
+    plain = options_for("gtp", "--network", "none")
+    assert plain.network == "none" and plain.search.mixing_lambda == 1.0
+    assert options_for("gtp", "--mixing-lambda", "0").search.mixing_lambda == 0.0
 
 
 def test_python_dash_m_speaks_gtp():

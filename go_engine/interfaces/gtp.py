@@ -343,7 +343,7 @@ class GtpEngine:
         self.options = options
         self.rules = options.rules
         self.config = options.search
-        self.player = player or MCTSPlayer(self.config)
+        self.player = player or options.make_player()
         self.game = Game(options.size, self.rules)
         self.now = now
         self.time_config = time_config

@@ -529,7 +529,7 @@ def run_play(options: EngineOptions, color: str = "black", handicap: int = 0,
         except ValueError as error:
             print(f"error: {error}", file=sys.stderr)
             return 2
-    player = MCTSPlayer(options.search)
+    player = options.make_player()
     session = TerminalSession(game, player, human, console, read_line or terminal_reader(console),
                               scoring=ScoringRule(scoring), seed=options.search.seed)
     try:

@@ -47,7 +47,8 @@ LIB_SUM = 5
 LIB_SUM_SQ = 6
 EMPTY_LIST = 7  # EMPTY_LIST[i] is the i-th empty point, for i < meta[M_NUM_EMPTY]
 EMPTY_POS = 8  # EMPTY_POS[p] is the index of empty point p in EMPTY_LIST
-N_FIELDS = 9
+PLACED = 9  # PLACED[p] is meta[M_MOVES] when the stone now on p was put there (its age)
+N_FIELDS = 10
 
 # Entries of ``meta``.
 M_SIZE = 0
@@ -220,8 +221,10 @@ def _remove_chain(pts, zob, head, width, num_empty, key):
 
 
 @njit(cache=True, inline="always")
-def _place(pts, zob, point, color, width, num_empty, key):
+def _place(pts, zob, point, color, width, num_empty, key, moves):
     """Put a ``color`` stone on empty ``point`` and capture what it captures; no suicide check.
+
+    ``moves`` (the move count so far) is stamped on the stone in ``PLACED``.
 
     Returns ``(opponent stones captured, new simple-ko point or -1, number of empty points,
     hash)``. The new stone's chain may be left without liberties (suicide): see
@@ -239,6 +242,7 @@ def _place(pts, zob, point, color, width, num_empty, key):
     pts[LIB_COUNT, point] = 0
     pts[LIB_SUM, point] = 0
     pts[LIB_SUM_SQ, point] = 0
+    pts[PLACED, point] = moves
     key ^= zob[color, point]
     other = 3 - color
     captured = 0
@@ -287,7 +291,7 @@ def place_stone(pts, meta, zob, point, color):
     """
     width = meta[M_SIZE] + 2
     captured, ko, num_empty, key = _place(pts, zob, point, color, width, meta[M_NUM_EMPTY],
-                                          meta[M_HASH])
+                                          meta[M_HASH], meta[M_MOVES])
     lost = 0
     mine = pts[HEAD, point]
     if pts[LIB_COUNT, mine] == 0:
@@ -639,6 +643,7 @@ def light_moves(pts, meta, zob, rng, max_moves, first_mover):
     captured_by_white = meta[M_CAPTURED_BY_WHITE]
     last = meta[M_LAST_MOVE]
     last_2 = meta[M_LAST_MOVE_2]
+    base_moves = meta[M_MOVES]
     moves = 0
     record = first_mover.shape[0] > 0
     while passes < 2 and moves < max_moves:
@@ -669,6 +674,7 @@ def light_moves(pts, meta, zob, rng, max_moves, first_mover):
         pts[LIB_COUNT, point] = 0
         pts[LIB_SUM, point] = 0
         pts[LIB_SUM_SQ, point] = 0
+        pts[PLACED, point] = base_moves + moves - 1
         key ^= zob[color, point]
         other = 3 - color
         captured = 0

@@ -56,7 +56,8 @@ def add_train_rollout_arguments(parser: argparse.ArgumentParser) -> None:
 def add_evaluate_policy_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``go-engine evaluate-policy``."""
     parser.add_argument("--model", default="rollout",
-                        help="rollout or tree (the shipped models) or a model file")
+                        help="rollout or tree (the shipped models), a model file (.npz) or a "
+                             "network checkpoint (.pt)")
     parser.add_argument("--games", nargs="+", required=True, metavar="PATH",
                         help="SGF files, folders of them or .tar.xz archives")
     parser.add_argument("--max-games", type=int, default=None,
@@ -64,6 +65,12 @@ def add_evaluate_policy_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--split", choices=["all", "heldout", "train"], default="all",
                         help="all games, or the model's held-out (or training) share")
     _add_split_arguments(parser, defaults=False)
+    parser.add_argument("--max-positions", type=int, default=20_000,
+                        help="networks: evaluate a seeded sample of this many positions")
+    parser.add_argument("--batch-size", type=int, default=256,
+                        help="networks: positions per forward pass (default 256)")
+    parser.add_argument("--device", choices=["auto", "cpu", "cuda"], default="auto",
+                        help="networks: where to run (default auto)")
     _add_io_arguments(parser)
 
 
@@ -164,6 +171,10 @@ def run_train_rollout(args: argparse.Namespace) -> int:
 
 def run_evaluate_policy(args: argparse.Namespace) -> int:
     """``go-engine evaluate-policy``: accuracy and cost per move of a model on games."""
+    if args.model.endswith(".pt"):
+        from go_engine.training.sl_commands import run_evaluate_network
+
+        return run_evaluate_network(args)
     from go_engine.search.policy_model import load_policy
     from go_engine.training.linear_policy import evaluate, rollout_cost
 

@@ -24,7 +24,8 @@ def check_random_state(random_state) -> np.random.Generator:
         return random_state
     if random_state is None or isinstance(random_state, int | np.integer):
         return np.random.default_rng(random_state)
-    raise ValueError(f"random_state must be None, an int or a numpy Generator, not {random_state!r}")
+    raise ValueError("random_state must be None, an int or a numpy Generator, "
+                     f"not {random_state!r}")
 
 
 def check_array(X, *, ndim: int = 2, name: str = "X", dtype=np.float64) -> np.ndarray:

@@ -1,0 +1,219 @@
+"""Policy/value network speed: positions per second on one CPU thread (plain eval against the
+export for inference), and on a GPU when there is one.
+
+Usage::
+
+    python benchmarks/network.py [--sizes b6c64 b10c128 b15c192] [--boards 19 9]
+                                 [--batches 1 8] [--planes 48] [--runs 5] [--seconds 0.3]
+                                 [--gpu-batches 256 1024] [--no-gpu] [--no-cpu] [--quick]
+                                 [--search default [--search-seconds 3]]
+
+Measured:
+
+* **CPU, one thread** (``torch.set_num_threads(1)``): :class:`networks.go.PolicyValueNet` of
+  each named size in ``eval()`` mode under ``torch.inference_mode()`` ("plain eval"), and the
+  same network after :func:`networks.go.export_for_inference` ("exported": traced, frozen,
+  batch norm folded), measured alternately in the same run on random ``--planes``-plane
+  inputs. Rates are positions per CPU-second of the calling thread (``time.thread_time``), so
+  other processes on a shared machine disturb them less. The search evaluates batch 1 (one
+  leaf at a time) or small batches (virtual loss); those are the batches measured.
+* **GPU** (when ``torch.cuda.is_available()`` and not ``--no-gpu``): plain eval at self-play
+  batch sizes, fp32 and bf16 autocast, wall-clock positions per second with the device
+  synchronized around each measurement, ``cudnn.benchmark`` on. "fp32" uses torch's defaults,
+  under which cuDNN convolutions may use TF32 on Ampere and newer GPUs.
+
+Each figure is the median of ``--runs`` measurements of at least ``--seconds`` each, after a
+warm-up. The default run takes about two minutes on one CPU thread; ``--quick`` measures
+b6c64 only, briefly. The last line printed is machine-readable ``key=value`` pairs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections.abc import Callable
+
+import torch
+from rich.console import Console
+from rich.table import Table
+
+from networks.go.inference import export_for_inference
+from networks.go.policy_value import NetConfig, build_network
+
+
+def rate(forward: Callable[[torch.Tensor], object], x: torch.Tensor, seconds: float,
+         clock: Callable[[], float] = time.thread_time,
+         sync: Callable[[], None] = lambda: None) -> float:
+    """Positions per second of ``clock``: calls ``forward(x)`` until ``seconds`` pass."""
+    calls = 0
+    sync()
+    start = clock()
+    while True:
+        forward(x)
+        calls += 1
+        sync()
+        elapsed = clock() - start
+        if elapsed >= seconds:
+            return calls * x.shape[0] / elapsed
+
+
+def cpu_rates(name: str, planes: int, boards: list[int], batches: list[int], runs: int,
+              seconds: float) -> tuple[int, dict[tuple[int, int], tuple[float, float]]]:
+    """Parameters and ``{(board, batch): (plain eval, exported)}`` median positions/s."""
+    torch.manual_seed(0)
+    model = build_network(NetConfig.named(name, in_planes=planes)).eval()
+    exported = export_for_inference(model)
+    out = {}
+    with torch.inference_mode():
+        for board in boards:
+            for batch in batches:
+                x = torch.randn(batch, planes, board, board)
+                for forward in (model, exported):  # warm-up (first calls allocate, optimize)
+                    forward(x), forward(x)
+                plain, fast = [], []
+                for _ in range(runs):
+                    plain.append(rate(model, x, seconds))
+                    fast.append(rate(exported, x, seconds))
+                out[board, batch] = (statistics.median(plain), statistics.median(fast))
+    return model.num_parameters(), out
+
+
+def gpu_rates(name: str, planes: int, boards: list[int], batches: list[int], runs: int,
+              seconds: float) -> dict[tuple[int, int], tuple[float, float]]:
+    """``{(board, batch): (fp32, bf16 autocast)}`` median positions/s on the GPU."""
+    torch.manual_seed(0)
+    device = torch.device("cuda")
+    model = build_network(NetConfig.named(name, in_planes=planes)).to(device).eval()
+
+    def bf16(x: torch.Tensor) -> object:
+        with torch.autocast("cuda", dtype=torch.bfloat16):
+            return model(x)
+
+    out = {}
+    with torch.inference_mode():
+        for board in boards:
+            for batch in batches:
+                x = torch.randn(batch, planes, board, board, device=device)
+                medians = []
+                for forward in (model, bf16):
+                    for _ in range(3):
+                        forward(x)
+                    runs_ = [rate(forward, x, seconds, time.perf_counter, torch.cuda.synchronize)
+                             for _ in range(runs)]
+                    medians.append(statistics.median(runs_))
+                out[board, batch] = (medians[0], medians[1])
+    return out
+
+
+def search_rates(network: str, boards: list[int], seconds: float, runs: int
+                 ) -> dict[tuple[int, str], float]:
+    """Simulations per second of the engine's search on one thread, from the empty board:
+    with the network at lambda 0.5 (value and rollouts) and 0 (value only), and without it
+    (trained rollouts and tree-policy priors, the rollout-only engine) as the anchor."""
+    from go_engine.rules.game import Game, Rules
+    from go_engine.search.config import Priors, Rollouts, SearchConfig, Selection
+    from go_engine.search.mcts import MCTS
+    from go_engine.search.network_evaluator import load_evaluator
+
+    evaluator = load_evaluator(network)
+    settings = {"network, lambda 0.5": (evaluator, 0.5), "network, lambda 0": (evaluator, 0.0),
+                "no network": (None, 1.0)}
+    out = {}
+    for board in boards:
+        for label, (chosen, mixing) in settings.items():
+            config = SearchConfig(playouts=0, seconds=seconds, selection=Selection.PUCT,
+                                  rollouts=Rollouts.TRAINED, priors=Priors.TREE_POLICY,
+                                  mixing_lambda=mixing,
+                                  expand_threshold=1 if chosen else 3)
+            measured = []
+            for run in range(runs + 1):  # the first run warms caches and compiled code
+                search = MCTS(config, chosen)
+                if chosen is not None:
+                    chosen.cache.clear()
+                result = search.search(Game(board, Rules(komi=7.5)))
+                search.close()
+                if run:
+                    measured.append(result.playouts / result.seconds)
+            out[board, label] = statistics.median(measured)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", nargs="+", default=["b6c64", "b10c128", "b15c192"],
+                        help="named sizes b<blocks>c<channels> (b20c256 is slow on a CPU)")
+    parser.add_argument("--boards", nargs="+", type=int, default=[19, 9])
+    parser.add_argument("--batches", nargs="+", type=int, default=[1, 8])
+    parser.add_argument("--planes", type=int, default=48, help="input feature planes")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--seconds", type=float, default=0.3)
+    parser.add_argument("--gpu-batches", nargs="+", type=int, default=[256, 1024])
+    parser.add_argument("--no-gpu", action="store_true", help="skip the GPU even if present")
+    parser.add_argument("--no-cpu", action="store_true", help="skip the CPU measurements")
+    parser.add_argument("--search", default=None, metavar="NETWORK",
+                        help="also measure the search's simulations/s with this network "
+                             "(default, or a checkpoint) beside the rollout-only search")
+    parser.add_argument("--search-seconds", type=float, default=3.0)
+    parser.add_argument("--quick", action="store_true",
+                        help="b6c64 only, 3 runs of 0.15 s (a smoke run)")
+    args = parser.parse_args()
+    if args.quick:
+        args.sizes, args.runs, args.seconds = ["b6c64"], 3, 0.15
+    torch.set_num_threads(1)
+    console = Console()
+    pairs: dict[str, object] = {"planes": args.planes, "threads": 1}
+
+    table = Table(title=f"One CPU thread: positions/CPU-s ({args.planes} planes, "
+                        f"medians of {args.runs} x {args.seconds:g} s)")
+    for column in ("size", "parameters", "board", "batch", "plain eval", "exported",
+                   "speed-up"):
+        table.add_column(column, justify="left" if column == "size" else "right")
+    for name in [] if args.no_cpu else args.sizes:
+        params, rates = cpu_rates(name, args.planes, args.boards, args.batches, args.runs,
+                                  args.seconds)
+        pairs[f"{name}_params"] = params
+        for (board, batch), (plain, fast) in rates.items():
+            table.add_row(name, f"{params:,}", f"{board}x{board}", str(batch), f"{plain:,.1f}",
+                          f"{fast:,.1f}", f"{fast / plain:.2f}x")
+            pairs[f"{name}_{board}_b{batch}_eval"] = f"{plain:.1f}"
+            pairs[f"{name}_{board}_b{batch}_exported"] = f"{fast:.1f}"
+        table.add_section()
+    if not args.no_cpu:
+        console.print(table)
+
+    if torch.cuda.is_available() and not args.no_gpu:
+        torch.backends.cudnn.benchmark = True
+        gpu = Table(title=f"{torch.cuda.get_device_name()}: positions per second "
+                          f"(plain eval; medians of {args.runs} x {args.seconds:g} s)")
+        for column in ("size", "board", "batch", "fp32", "bf16 autocast", "speed-up"):
+            gpu.add_column(column, justify="left" if column == "size" else "right")
+        for name in args.sizes:
+            for (board, batch), (fp32, bf16) in gpu_rates(
+                    name, args.planes, args.boards, args.gpu_batches, args.runs,
+                    args.seconds).items():
+                gpu.add_row(name, f"{board}x{board}", str(batch), f"{fp32:,.0f}",
+                            f"{bf16:,.0f}", f"{bf16 / fp32:.2f}x")
+                pairs[f"gpu_{name}_{board}_b{batch}_fp32"] = f"{fp32:.0f}"
+                pairs[f"gpu_{name}_{board}_b{batch}_bf16"] = f"{bf16:.0f}"
+            gpu.add_section()
+        console.print(gpu)
+    else:
+        console.print("no GPU measured (torch.cuda.is_available() is False or --no-gpu)")
+    if args.search:
+        search = Table(title=f"The search on one thread: simulations/s from the empty board "
+                             f"(--network {args.search}; medians of {args.runs} x "
+                             f"{args.search_seconds:g} s)")
+        for column in ("board", "setting", "simulations/s"):
+            search.add_column(column, justify="right")
+        for (board, label), value in search_rates(args.search, args.boards,
+                                                  args.search_seconds, args.runs).items():
+            search.add_row(f"{board}x{board}", label, f"{value:,.0f}")
+            key = label.replace("network, lambda ", "lambda").replace("no network", "none")
+            pairs[f"search_{board}_{key}"] = f"{value:.0f}"
+        console.print(search)
+    print(" ".join(f"{k}={v}" for k, v in pairs.items()))
+
+
+if __name__ == "__main__":
+    main()

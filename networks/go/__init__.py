@@ -1,0 +1,44 @@
+"""The Go engine's neural networks: the policy/value network, its checkpoints and its export
+for inference.
+
+* :mod:`networks.go.policy_value`: :class:`NetConfig` and the networks it builds (the residual
+  policy/value network that plays any board size; AlphaGo's separate policy and value nets).
+* :mod:`networks.go.checkpoint`: versioned, atomic checkpoints with clear errors.
+* :mod:`networks.go.inference`: :func:`export_for_inference` (batch norm folded, traced, frozen).
+
+Torch only; this package never imports ``go_engine`` (the engine imports it). Names are
+resolved lazily (PEP 562), like :mod:`networks`.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+_LOCATIONS = {
+    "NetConfig": "networks.go.policy_value",
+    "PolicyValueNet": "networks.go.policy_value",
+    "AlphaGoPolicyNet": "networks.go.policy_value",
+    "AlphaGoValueNet": "networks.go.policy_value",
+    "NAMED_SIZES": "networks.go.policy_value",
+    "build_network": "networks.go.policy_value",
+    "parameter_count": "networks.go.policy_value",
+    "Checkpoint": "networks.go.checkpoint",
+    "CheckpointError": "networks.go.checkpoint",
+    "save_checkpoint": "networks.go.checkpoint",
+    "load_checkpoint": "networks.go.checkpoint",
+    "export_for_inference": "networks.go.inference",
+}
+
+__all__ = sorted(_LOCATIONS)
+
+
+def __getattr__(name: str):
+    try:
+        module = _LOCATIONS[name]
+    except KeyError:
+        raise AttributeError(f"module 'networks.go' has no attribute {name!r}") from None
+    return getattr(importlib.import_module(module), name)
+
+
+def __dir__() -> list[str]:
+    return __all__
