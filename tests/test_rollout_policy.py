@@ -46,8 +46,14 @@ def key_weights(board: Board, model: LinearPolicy, captured: np.ndarray, stamp: 
     return out
 
 
-@pytest.mark.parametrize("size,seed", [(9, 1), (9, 2), (13, 3)])
-def test_incremental_weights_equal_a_recount_along_a_rollout(noisy_model, size, seed):
+@pytest.mark.parametrize("size,seed,shipped", [(9, 1, False), (9, 2, False), (13, 3, False),
+                                               (19, 4, False), (19, 5, True)])
+def test_incremental_weights_equal_a_recount_along_a_rollout(noisy_model, size, seed, shipped):
+    """After every move of a rollout, the weights the next draw uses (kept incrementally, with
+    the overlay) equal exp(score) from the training path's feature keys, and the kept state
+    equals a from-scratch recount."""
+    if shipped:
+        noisy_model = default_policy("rollout")
     model = rp.RolloutPolicy(noisy_model).kernel_model()
     board = Board(size)
     rng = core.seed_rng(seed)
@@ -168,3 +174,46 @@ def test_tree_policy_priors_follow_the_masks():
     assert np.count_nonzero(priors[2]) == 3
     near = priors[0][[31, 41, 39, 49]].min()  # next to the last move
     assert near > priors[0][0]  # the corner
+
+
+def test_diamond_turns_and_mirror_match_the_orientations():
+    codes = np.random.default_rng(3).integers(0, 1 << 36, 2000)
+    for code in (int(c) for c in codes):
+        other = code
+        for s in range(1, 8):
+            other = rp._mirror_diamond(code) if s == 4 else rp._turn_diamond(other)
+            assert other == pat.diamond_orientation(code, s)
+
+
+def test_context_table_holds_every_response_row():
+    policy = rp.RolloutPolicy(default_policy("rollout"))
+    tables = policy.tables
+    _, _, grid3, contexts, _, context_keys, nakade = policy.kernel_model()
+    assert np.shares_memory(contexts, context_keys)
+    is_context = (tables.table["key"] >> pat.TAG_SHIFT) == pat.TAG_CONTEXT
+    keys = tables.table["key"][is_context]
+    rows = tables.table["index"][is_context]
+    assert len(keys) == tables.responses.shape[0]
+    for key, row in zip(keys[::7], rows[::7], strict=True):
+        slot = rp._context_slot(context_keys, key)
+        assert slot >= 0 and np.array_equal(contexts[slot, :pat.N_DIAMOND],
+                                            tables.responses[row])
+    absent = pat.make_key(pat.TAG_CONTEXT, np.arange(50, dtype=np.int64) << 40 | 12345)
+    for key in absent[~np.isin(absent, keys)]:
+        assert rp._context_slot(context_keys, key) == -1
+
+
+def test_folded_tables_keep_the_pattern_weights():
+    policy = rp.RolloutPolicy(default_policy("rollout"))
+    tables = policy.tables
+    _, _, grid3, _, _, _, nakade = policy.kernel_model()
+    settled = tables.grid3 != pf.SLOW_PATH
+    assert np.array_equal(grid3[settled], tables.grid3[settled])
+    slow = np.flatnonzero(~settled)
+    assert (grid3[slow] < 0).all()
+    for code in slow[::97]:
+        key = pat.make_key(pat.TAG_3X3, pat.canonical_3x3(code))
+        assert -grid3[code] == rp._pattern_weight(tables.table, key)
+    for mask in range(0, 4096, 5):
+        key = pat.make_key(pat.TAG_NAKADE, np.int64(pat.NAKADE_CANONICAL[mask]))
+        assert nakade[mask] == rp._pattern_weight(tables.table, key)

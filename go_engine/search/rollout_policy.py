@@ -14,18 +14,27 @@ couple of microseconds because almost nothing is recomputed:
   self-atari, capture, atari, line), per empty point and colour, with row sums. The 3x3 code
   settles the tactical features for almost every code, so one read of a table over all 2**20
   codes (:func:`~go_engine.search.policy_features.fold_tactics`) gives the weight; the board
-  is read only for the rare codes that do not settle save-atari/self-atari. A move puts the
+  is read only for the rare codes that do not settle save-atari/self-atari (the table then
+  holds minus ``exp`` of the code's 3x3 weight, so no pattern lookup). A move puts the
   points whose weight may change in each colour's *pending* list: the 3x3 blocks of the new
   stone and of captured stones, and the liberties of every chain whose liberty count changed
   or was at most 2 (its liberties moved, which save-atari and self-atari read). A colour
   recomputes its pending points when it next draws.
 * **Overlay factors**, ``exp`` of the features that depend on the last two moves (response
-  pattern around the last move, read for all 12 places with one hash lookup of the
-  canonical diamond; neighbour of the last move; distances to the last two moves; nakade at
-  points the last move captured) for the few points concerned: the 12-point diamonds of the
-  last two moves and the captured points. The simple-ko point gets factor 0.
+  pattern around the last move, read for all 12 places with one lookup of the canonical
+  diamond in a table that holds each context's key and weights in one cache line; neighbour
+  of the last move; distances to the last two moves; nakade at points the last move
+  captured, from a table over the 4096 masks) for the few points concerned: the 12-point
+  diamonds of the last two moves and the captured points. The simple-ko point gets factor 0.
 * **Drawing** leaves the weights alone: the overlay points are drawn from their own list, the
   others by walking the row sums (less the overlay points' base weights), then one row.
+
+Memory, not arithmetic, sets the pace: the folded 3x3 table (4 MiB) and the context table
+(8 MiB) are read at random, so they sit in huge pages where the system allows it (fewer TLB
+misses), and :func:`choose_move` asks for the context's cache line and for the table entries
+of the pending points before it needs them (:func:`_prefetch`), so that those trips to memory
+overlap. Every change of that kind keeps the arithmetic: the same products in the same order,
+so a seeded rollout plays the same moves.
 
 Own-eye fills (in the sense of :func:`~go_engine.rules.board_core.is_eye_like`) get weight 0 in
 rollouts, so they end like light playouts: when neither side has a move left, both pass.
@@ -42,8 +51,13 @@ nothing, and refcount updates on the shared model arrays would cost more than th
 """
 from __future__ import annotations
 
+import mmap
+
 import numpy as np
-from numba import njit
+from llvmlite import ir
+from numba import njit, types
+from numba.core import cgutils
+from numba.core.extending import intrinsic
 
 from go_engine.rules import board_core as core
 from go_engine.rules.board import Board, padded_index
@@ -60,6 +74,7 @@ from go_engine.search.policy_features import (
     F_SELF_ATARI,
     MAX_DISTANCE,
     MAX_LINE,
+    SLOW_PATH,
     SPEC_3X3,
     SPEC_DIAMOND,
     SPEC_LAST2,
@@ -117,6 +132,29 @@ C_ALLOW_EYE = 4  # 1: own-eye fills keep their weight (evaluation); 0: rollouts
 C_PENDING = 4  # C_PENDING + colour: the length of that colour's pending list
 N_CTR = 7
 
+CONTEXT_KEY = 7  # the column of a context's key in the int64 view of the context table
+
+
+@intrinsic
+def _prefetch(typingctx, array, index):
+    """Ask the processor to fetch element ``index`` of C-contiguous ``array`` (flat index) into
+    its caches, without waiting for it (LLVM's ``prefetch``: a read, high locality)."""
+    if not isinstance(array, types.Array) or not isinstance(index, types.Integer):
+        return None
+
+    def codegen(context, builder, signature, args):
+        data = context.make_array(signature.args[0])(context, builder, args[0]).data
+        offset = context.cast(builder, args[1], signature.args[1], types.intp)
+        pointer = builder.gep(data, [offset])
+        i32 = ir.IntType(32)
+        function = cgutils.get_or_insert_function(
+            builder.module, ir.FunctionType(ir.VoidType(), [pointer.type, i32, i32, i32]),
+            "llvm.prefetch.p0")
+        builder.call(function, [pointer, i32(0), i32(3), i32(1)])
+        return context.get_dummy_value()
+
+    return types.void(array, index), codegen
+
 
 def new_state(size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Scratch ``(ints, floats, ctr)`` for a ``size`` board."""
@@ -136,15 +174,19 @@ def _pattern_weight(table, key):
 
 
 @njit(cache=True, _nrt=False)
-def _slow_weight(pts, lib3, p, width, own, code, spec, table, exp_weights, allow_eye):
-    """The base weight from :func:`tactics` on the board (codes that do not settle it)."""
+def _slow_weight(pts, lib3, p, width, own, code, pattern, spec, table, exp_weights,
+                 allow_eye):
+    """The base weight from :func:`tactics` on the board (codes that do not settle it);
+    ``pattern`` is ``exp`` of the 3x3 pattern's weight, or negative to look it up."""
     flags = tactics(pts, lib3, p, width, own)
     if not flags & T_LEGAL or (flags & T_EYE and not allow_eye):
         return 0.0
     weight = 1.0
     if spec[SPEC_3X3]:
-        key = pat.make_key(pat.TAG_3X3, pat.canonical_3x3(code))
-        weight *= _pattern_weight(table, key)
+        if pattern < 0.0:
+            key = pat.make_key(pat.TAG_3X3, pat.canonical_3x3(code))
+            pattern = _pattern_weight(table, key)
+        weight *= pattern
     if spec[SPEC_DIAMOND]:
         diamond = pat.canonical_diamond(pat.code_diamond(pts, lib3, p, width, own))
         weight *= _pattern_weight(table, pat.make_key(pat.TAG_DIAMOND, diamond))
@@ -166,13 +208,17 @@ def point_weight(pts, floats, lib3, p, width, own, code, model, allow_eye):
     features of :func:`base_keys`); 0 when illegal (ko aside) or, unless ``allow_eye``, an
     own-eye fill.
 
-    One read of the folded 3x3 table (:func:`fold_tactics`) for almost every point; the
-    board is asked only when the table says so.
+    One read of the folded 3x3 table (:func:`fold_tactics`, as :meth:`RolloutPolicy.kernel_model`
+    stores it: where the code does not settle the tactics, minus ``exp`` of the 3x3 pattern's
+    weight) for almost every point; the board is asked only when the table says so.
     """
-    spec, table, grid3, responses, exp_weights = model
+    spec, table, grid3, contexts, exp_weights, context_keys, nakade = model
     weight = np.float64(grid3[code])
-    if weight < 0.0 or allow_eye:
-        weight = _slow_weight(pts, lib3, p, width, own, code, spec, table, exp_weights,
+    if weight < 0.0:
+        weight = _slow_weight(pts, lib3, p, width, own, code, -weight, spec, table,
+                              exp_weights, allow_eye)
+    elif allow_eye:
+        weight = _slow_weight(pts, lib3, p, width, own, code, -1.0, spec, table, exp_weights,
                               allow_eye)
     return weight * floats[F_LINE_WEIGHT, p]
 
@@ -189,7 +235,7 @@ def _sum_row(floats, color, row, width):
 @njit(cache=True, _nrt=False)
 def init_state(pts, meta, ints, floats, ctr, model, allow_eye):
     """Fill the state from the board (every base weight, both colours, from scratch)."""
-    spec, table, grid3, responses, exp_weights = model
+    spec, table, grid3, contexts, exp_weights, context_keys, nakade = model
     width = meta[core.M_SIZE] + 2
     ints[:, :] = 0
     ints[I_CAPTURED, :] = -1
@@ -393,6 +439,11 @@ def refresh_pending(pts, ints, floats, ctr, color, width, model):
     allow_eye = ctr[C_ALLOW_EYE]
     ctr[C_ROW_STAMP] += 1
     n_rows = 0
+    grid3 = model[2]
+    for k in range(ctr[C_PENDING + color]):  # fetch the table entries all at once first
+        p = ints[I_PENDING + color, k]
+        code = ints[I_CODE, p]
+        _prefetch(grid3, pat.swap_3x3(code) if color == WHITE else code)
     for k in range(ctr[C_PENDING + color]):
         p = ints[I_PENDING + color, k]
         ints[I_PENDING_MARK, p] &= 3 - color
@@ -422,11 +473,21 @@ def _touch_row(ints, ctr, row, count):
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def _add_overlay(ints, floats, ctr, p, factor, count):
-    """Put ``p`` in this draw's overlay with ``factor``; return the new count."""
-    ints[I_OV_MARK, p] = ctr[C_OV_STAMP]
+def _add_overlay(ints, floats, p, factor, base, count, stamp, row_stamp):
+    """Put ``p`` (of base weight ``base``) in this draw's overlay (stamp ``stamp``) with
+    ``factor``; return the new count. Also keeps the draw's figures: the overlay weight (base
+    weight times factor) and, per row, the base weights of the row's overlay points
+    (``F_ROW_SAVED``, valid in rows stamped ``row_stamp``)."""
+    ints[I_OV_MARK, p] = stamp
     ints[I_OV_LIST, count] = p
     floats[F_OV_FACTOR, p] = factor
+    floats[F_OV_WEIGHT, p] = base * factor
+    row = ints[I_ROW, p]
+    if ints[I_ROW_MARK, row] != row_stamp:
+        ints[I_ROW_MARK, row] = row_stamp
+        floats[F_ROW_SAVED, row] = base
+    else:
+        floats[F_ROW_SAVED, row] += base
     return count + 1
 
 
@@ -450,12 +511,42 @@ def _diamond_code(ints, p, width):
             | _far_state(ints, p, 2, 0, width) << 30 | _far_state(ints, p, 0, -2, width) << 33)
 
 
+# The three rings of a diamond code (N E S W; NE SE SW NW; NN EE SS WW) are 12-bit fields of
+# four 3-bit states each, listed clockwise: a quarter turn rotates every ring by one state at
+# once, and the mirror image exchanges fixed states (E and W in the axis rings, NE-NW and
+# SE-SW in the diagonal ring). The same codes as ``pat.diamond_orientation``, in a few
+# operations.
+_RING_LOW = 0o0007_0007_0007  # the first state of each ring
+_RING_HIGH = 0o7770_7770_7770  # the other three
+_AXIS_KEEP = 0o0707_0000_0707  # N and S of the two axis rings
+_AXIS_E = 0o0070_0000_0070
+_AXIS_W = 0o7000_0000_7000
+_DIAG_0 = 0o0000_0007_0000
+_DIAG_1 = 0o0000_0070_0000
+_DIAG_2 = 0o0000_0700_0000
+_DIAG_3 = 0o0000_7000_0000
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _turn_diamond(code):
+    """A diamond code a quarter turn clockwise."""
+    return ((code << 3) & _RING_HIGH) | ((code >> 9) & _RING_LOW)
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _mirror_diamond(code):
+    """A diamond code mirrored left to right."""
+    return ((code & _AXIS_KEEP) | ((code & _AXIS_E) << 6) | ((code & _AXIS_W) >> 6)
+            | ((code & _DIAG_0) << 9) | ((code & _DIAG_3) >> 9)
+            | ((code & _DIAG_1) << 3) | ((code & _DIAG_2) >> 3))
+
+
 @njit(cache=True, _nrt=False)
-def _response_row(ints, last, width, color, table):
-    """``(row, symmetry)``: the row of ``responses`` for the diamond around the last move
-    seen by ``color`` (-1: not in the model) and a symmetry that turns the diamond into its
-    canonical orientation (place ``i`` of the board's diamond is place ``SYMMETRY_PERM[s, i]``
-    of the row)."""
+def _context_key(ints, last, width, color):
+    """``(key, symmetry)``: the context key (``TAG_CONTEXT``) of the diamond around the last
+    move seen by ``color`` and a symmetry that turns the diamond into its canonical orientation
+    (place ``i`` of the board's diamond is place ``SYMMETRY_PERM[s, i]`` of the key's row of
+    response weights)."""
     code = _diamond_code(ints, last, width)
     centre = ints[I_STATE, last]
     if color == WHITE:
@@ -463,13 +554,76 @@ def _response_row(ints, last, width, color, table):
         centre = pat.swap_state(centre)
     best = code
     symmetry = 0
+    other = code
     for s in range(1, 8):
-        other = pat.diamond_orientation(code, s)
+        # the orientations in the order of diamond_orientation: 1-3 turn the code, 4
+        # mirrors it, 5-7 turn the mirror image
+        other = _mirror_diamond(code) if s == 4 else _turn_diamond(other)
         if other < best:
             best = other
             symmetry = s
-    slot = pat.table_slot(table, pat.make_key(pat.TAG_CONTEXT, centre << 40 | best))
-    return (table[slot].index if slot >= 0 else -1), symmetry
+    return pat.make_key(pat.TAG_CONTEXT, centre << 40 | best), symmetry
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _context_slot(context_keys, key):
+    """The slot of context ``key`` in the model's context table, or -1 when it is not there."""
+    mask = context_keys.shape[0] - 1
+    i = pat._slot(key, mask)
+    while True:
+        k = context_keys[i, CONTEXT_KEY]
+        if k == key:
+            return i
+        if k == -1:
+            return -1
+        i = (i + 1) & mask
+
+
+@njit(cache=True, _nrt=False)
+def _fill_contexts(contexts, context_keys, keys, rows, responses):
+    mask = context_keys.shape[0] - 1
+    for j in range(keys.shape[0]):
+        i = pat._slot(keys[j], mask)
+        while context_keys[i, CONTEXT_KEY] != -1:
+            i = (i + 1) & mask
+        context_keys[i, CONTEXT_KEY] = keys[j]
+        for place in range(pat.N_DIAMOND):
+            contexts[i, place] = responses[rows[j], place]
+
+
+HUGE_PAGE = 1 << 21
+
+
+def huge_page_array(shape: tuple[int, ...], dtype: type) -> np.ndarray:
+    """An uninitialised array for a big lookup table, in memory aligned to 2 MiB that the
+    kernel is asked to back with huge pages (Linux transparent huge pages, where enabled): a
+    table of megabytes read at random then costs far fewer TLB misses (page walks)."""
+    size = int(np.prod(shape)) * np.dtype(dtype).itemsize
+    if size < HUGE_PAGE or not hasattr(mmap, "MADV_HUGEPAGE"):
+        return np.empty(shape, dtype)
+    memory = mmap.mmap(-1, size + HUGE_PAGE, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    memory.madvise(mmap.MADV_HUGEPAGE)
+    raw = np.frombuffer(memory, np.uint8)
+    start = -raw.ctypes.data % HUGE_PAGE
+    return raw[start:start + size].view(dtype).reshape(shape)
+
+
+def context_table(table: np.ndarray, responses: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The response weights by context in one cache line per context: ``(contexts, keys)``,
+    ``float32 [slots, 16]`` whose first 12 columns are a context's row of ``responses``, and
+    an ``int64 [slots, 8]`` view of the same memory whose column ``CONTEXT_KEY`` is the
+    context's key (-1: free slot). An open-addressing table at most half full, keyed like
+    :func:`~go_engine.search.patterns.build_table`, so a lookup reads one line."""
+    is_context = (table["key"] >> pat.TAG_SHIFT) == pat.TAG_CONTEXT
+    keys = table["key"][is_context].astype(np.int64)
+    rows = table["index"][is_context].astype(np.int64)
+    slots = 1 << max(4, int(np.ceil(np.log2(max(1, 2 * len(keys))))))
+    contexts = huge_page_array((slots, 16), np.float32)
+    contexts[:] = 0.0
+    context_keys = contexts.view(np.int64)
+    context_keys[:, CONTEXT_KEY] = -1
+    _fill_contexts(contexts, context_keys, keys, rows, np.ascontiguousarray(responses))
+    return contexts, context_keys
 
 
 @njit(cache=True, inline="always", _nrt=False)
@@ -485,8 +639,9 @@ def _distance_factor(ints, p, other, first_feature, max_distance, exp_weights):
 
 
 @njit(cache=True, _nrt=False)
-def _nakade_factor(ints, ctr, p, width, table):
-    """``exp`` of the nakade pattern of a point the last move captured."""
+def _nakade_factor(ints, ctr, p, width, nakade):
+    """``exp`` of the nakade pattern of a point the last move captured (``nakade``: the
+    model's table by mask, :func:`nakade_table`)."""
     stamp = ctr[C_CAP_STAMP]
     row = ints[I_ROW, p]
     col = ints[I_COL, p]
@@ -496,25 +651,35 @@ def _nakade_factor(ints, ctr, p, width, table):
         c = col + pat.DIAMOND_OFFSETS[i, 1]
         if 0 <= r < width and 0 <= c < width and ints[I_CAPTURED, r * width + c] == stamp:
             mask |= 1 << i
-    key = pat.make_key(pat.TAG_NAKADE, np.int64(pat.NAKADE_CANONICAL[mask]))
-    return _pattern_weight(table, key)
+    return nakade[mask]
+
+
+@njit(cache=True)
+def nakade_table(table):
+    """``exp`` of the nakade pattern's weight (1 when the model lacks it) for each of the 4096
+    masks of captured diamond points: a direct read instead of a hash lookup."""
+    out = np.empty(1 << pat.N_DIAMOND, np.float64)
+    for mask in range(out.shape[0]):
+        key = pat.make_key(pat.TAG_NAKADE, np.int64(pat.NAKADE_CANONICAL[mask]))
+        out[mask] = _pattern_weight(table, key)
+    return out
 
 
 @njit(cache=True, _nrt=False)
-def _ring_factor(ints, ctr, p, last, last2, width, spec, table, exp_weights):
+def _ring_factor(ints, ctr, p, last, last2, width, spec, nakade, exp_weights):
     """The overlay factor of a point outside the last move's diamond: distances, nakade."""
     max_distance = spec[SPEC_MAX_DISTANCE]
     factor = _distance_factor(ints, p, last, F_DIST_LAST, max_distance, exp_weights)
     if spec[SPEC_LAST2] == 2:
         factor *= _distance_factor(ints, p, last2, F_DIST_LAST2, max_distance, exp_weights)
     if spec[SPEC_NAKADE] and ints[I_CAPTURED, p] == ctr[C_CAP_STAMP]:
-        factor *= _nakade_factor(ints, ctr, p, width, table)
+        factor *= _nakade_factor(ints, ctr, p, width, nakade)
     return factor
 
 
 @njit(cache=True, _nrt=False)
 def _overlay_ring(pts, ints, floats, ctr, centre, near, far, width, color, count, last, last2,
-                  spec, table, exp_weights):
+                  spec, nakade, exp_weights):
     """Add the candidates at Manhattan distance ``near..far`` from ``centre`` that are not in
     the overlay yet, with their :func:`_ring_factor`."""
     row = ints[I_ROW, centre]
@@ -530,111 +695,152 @@ def _overlay_ring(pts, ints, floats, ctr, centre, near, far, width, color, count
             if (abs(dr) + abs(c - col) < near or floats[color, p] == 0.0
                     or ints[I_OV_MARK, p] == stamp):
                 continue
-            factor = _ring_factor(ints, ctr, p, last, last2, width, spec, table, exp_weights)
-            count = _add_overlay(ints, floats, ctr, p, factor, count)
+            factor = _ring_factor(ints, ctr, p, last, last2, width, spec, nakade, exp_weights)
+            count = _add_overlay(ints, floats, p, factor, floats[color, p], count, stamp,
+                                 ctr[C_ROW_STAMP])
     return count
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def _overlay_diamond(pts, ints, floats, ctr, last, last2, width, color, count, spec, table,
-                     responses, exp_weights):
-    """Add the candidates of the last move's diamond: response pattern, neighbour, distances
-    and nakade (the features of :func:`overlay_keys`)."""
+def _overlay_diamond(pts, ints, floats, ctr, last, last2, width, color, count, spec, nakade,
+                     contexts, context_keys, context, symmetry, exp_weights):
+    """Add the candidates of the last move's diamond: response pattern (``context`` and
+    ``symmetry`` from :func:`_context_key`, -1: none), neighbour, distances and nakade (the
+    features of :func:`overlay_keys`).
+
+    Every scalar is read once into a local: the compiler must assume that a store into one
+    array may change any other, so a value read from an array inside the loop is read again
+    after each store."""
     stamp = ctr[C_OV_STAMP]
+    row_stamp = ctr[C_ROW_STAMP]
+    cap_stamp = ctr[C_CAP_STAMP]
     max_distance = spec[SPEC_MAX_DISTANCE]
+    captures = spec[SPEC_NAKADE] != 0 and ctr[C_CAPTURED] > 0
     stone = pts[core.COLOR, last] != EMPTY
-    response = -1
-    symmetry = 0
-    if stone and spec[SPEC_RESPONSE]:
-        response, symmetry = _response_row(ints, last, width, color, table)
-    neighbour = stone and spec[SPEC_NEIGHBOUR]
+    response = _context_slot(context_keys, context) if context >= 0 else -1
+    neighbour = stone and spec[SPEC_NEIGHBOUR] != 0
+    dist1 = exp_weights[F_DIST_LAST] if max_distance >= 1 else 1.0
+    dist2 = exp_weights[F_DIST_LAST + 1] if max_distance >= 2 else 1.0
+    use_last2 = last2 >= 0 and spec[SPEC_LAST2] != 0
+    row2 = col2 = 0
+    if use_last2:
+        row2 = ints[I_ROW, last2]
+        col2 = ints[I_COL, last2]
     row = ints[I_ROW, last]
     col = ints[I_COL, last]
     for i in range(pat.N_DIAMOND):
         r = row + pat.DIAMOND_OFFSETS[i, 0]
         c = col + pat.DIAMOND_OFFSETS[i, 1]
-        if r < 1 or r > width - 2 or c < 1 or c > width - 2:
-            continue
+        if i >= 8 and (r < 1 or r > width - 2 or c < 1 or c > width - 2):
+            continue  # (the 8 neighbours are on the padded board, where the border weighs 0)
         p = r * width + c
-        if floats[color, p] == 0.0 or ints[I_OV_MARK, p] == stamp:
+        base = floats[color, p]
+        if base == 0.0 or ints[I_OV_MARK, p] == stamp:
             continue
         factor = 1.0
         if response >= 0:
-            factor *= responses[response, pat.SYMMETRY_PERM[symmetry, i]]
+            factor *= contexts[response, pat.SYMMETRY_PERM[symmetry, i]]
         if neighbour and i < 8:
             factor *= exp_weights[F_NEIGHBOUR + i]
-        d = 1 if i < 4 else 2
-        if d <= max_distance:
-            factor *= exp_weights[F_DIST_LAST + d - 1]
-        if last2 >= 0 and spec[SPEC_LAST2]:
-            factor *= _distance_factor(ints, p, last2, F_DIST_LAST2, max_distance,
-                                       exp_weights)
-        if spec[SPEC_NAKADE] and ints[I_CAPTURED, p] == ctr[C_CAP_STAMP]:
-            factor *= _nakade_factor(ints, ctr, p, width, table)
-        count = _add_overlay(ints, floats, ctr, p, factor, count)
+        if i < 4:
+            factor *= dist1
+        else:
+            factor *= dist2
+        if use_last2:
+            d = min(abs(r - row2) + abs(c - col2), MAX_DISTANCE)
+            if 0 < d <= max_distance:
+                factor *= exp_weights[F_DIST_LAST2 + d - 1]
+        if captures and ints[I_CAPTURED, p] == cap_stamp:
+            factor *= _nakade_factor(ints, ctr, p, width, nakade)
+        count = _add_overlay(ints, floats, p, factor, base, count, stamp, row_stamp)
     return count
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def _overlay_near_last2(pts, ints, floats, ctr, last2, width, color, count, spec, table,
+def _overlay_near_last2(pts, ints, floats, ctr, last2, width, color, count, spec, nakade,
                         exp_weights):
     """Add the candidates within distance 2 of the move before the last (when the spec's
     distances stop at 2) that the last move's diamond did not hold."""
     stamp = ctr[C_OV_STAMP]
-    max_distance = spec[SPEC_MAX_DISTANCE]
+    row_stamp = ctr[C_ROW_STAMP]
+    cap_stamp = ctr[C_CAP_STAMP]
+    captures = spec[SPEC_NAKADE] != 0 and ctr[C_CAPTURED] > 0
+    dist1 = exp_weights[F_DIST_LAST2]
+    dist2 = exp_weights[F_DIST_LAST2 + 1]
     row = ints[I_ROW, last2]
     col = ints[I_COL, last2]
-    for i in range(pat.N_DIAMOND if max_distance >= 2 else 4):
+    for i in range(pat.N_DIAMOND if spec[SPEC_MAX_DISTANCE] >= 2 else 4):
         r = row + pat.DIAMOND_OFFSETS[i, 0]
         c = col + pat.DIAMOND_OFFSETS[i, 1]
-        if r < 1 or r > width - 2 or c < 1 or c > width - 2:
+        if i >= 8 and (r < 1 or r > width - 2 or c < 1 or c > width - 2):
             continue
         p = r * width + c
-        if floats[color, p] == 0.0 or ints[I_OV_MARK, p] == stamp:
+        base = floats[color, p]
+        if base == 0.0 or ints[I_OV_MARK, p] == stamp:
             continue
-        factor = exp_weights[F_DIST_LAST2 + (0 if i < 4 else 1)]
-        if spec[SPEC_NAKADE] and ints[I_CAPTURED, p] == ctr[C_CAP_STAMP]:
-            factor *= _nakade_factor(ints, ctr, p, width, table)
-        count = _add_overlay(ints, floats, ctr, p, factor, count)
+        factor = dist1 if i < 4 else dist2
+        if captures and ints[I_CAPTURED, p] == cap_stamp:
+            factor *= _nakade_factor(ints, ctr, p, width, nakade)
+        count = _add_overlay(ints, floats, p, factor, base, count, stamp, row_stamp)
     return count
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _response_context(pts, meta, ints, spec):
+    """``(key, symmetry)`` of :func:`_context_key` for the side to move, or ``(-1, 0)`` when no
+    response pattern applies (no spec, or the last move is not a stone)."""
+    last = meta[core.M_LAST_MOVE]
+    if last < 0 or not spec[SPEC_RESPONSE] or pts[core.COLOR, last] == EMPTY:
+        return -1, 0
+    return _context_key(ints, last, meta[core.M_SIZE] + 2, meta[core.M_TO_MOVE])
 
 
 @njit(cache=True, inline="always", _nrt=False)
 def build_overlay(pts, meta, ints, floats, ctr, model):
     """List this draw's overlay points (``ints[I_OV_LIST, :count]``) and their factors
     (``floats[F_OV_FACTOR]``); return ``count``. The simple-ko point gets factor 0."""
-    spec, table, grid3, responses, exp_weights = model
+    context, symmetry = _response_context(pts, meta, ints, model[0])
+    return _build_overlay(pts, meta, ints, floats, ctr, model, context, symmetry)
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _build_overlay(pts, meta, ints, floats, ctr, model, context, symmetry):
+    """:func:`build_overlay` with the response context already known."""
+    spec, table, grid3, contexts, exp_weights, context_keys, nakade = model
     width = meta[core.M_SIZE] + 2
     color = meta[core.M_TO_MOVE]
     last = meta[core.M_LAST_MOVE]
     last2 = meta[core.M_LAST_MOVE_2]
     ctr[C_OV_STAMP] += 1
+    ctr[C_ROW_STAMP] += 1
     count = 0
     ko = meta[core.M_KO_POINT]
     if ko >= 0 and floats[color, ko] > 0.0:
-        count = _add_overlay(ints, floats, ctr, ko, 0.0, count)
+        count = _add_overlay(ints, floats, ko, 0.0, floats[color, ko], count, ctr[C_OV_STAMP],
+                             ctr[C_ROW_STAMP])
     max_distance = spec[SPEC_MAX_DISTANCE]
     if last >= 0:
         count = _overlay_diamond(pts, ints, floats, ctr, last, last2, width, color, count, spec,
-                                 table, responses, exp_weights)
+                                 nakade, contexts, context_keys, context, symmetry, exp_weights)
         if max_distance > 2:
             count = _overlay_ring(pts, ints, floats, ctr, last, 3, max_distance, width, color,
-                                  count, last, last2, spec, table, exp_weights)
+                                  count, last, last2, spec, nakade, exp_weights)
     if last2 < 0 or spec[SPEC_LAST2] != 2:
         pass
     elif max_distance <= 2:
         count = _overlay_near_last2(pts, ints, floats, ctr, last2, width, color, count, spec,
-                                    table, exp_weights)
+                                    nakade, exp_weights)
     else:
         count = _overlay_ring(pts, ints, floats, ctr, last2, 1, max_distance, width, color,
-                              count, last, last2, spec, table, exp_weights)
+                              count, last, last2, spec, nakade, exp_weights)
     if spec[SPEC_NAKADE]:
         for k in range(ctr[C_CAPTURED]):
             p = ints[I_CAP_LIST, k]
             if floats[color, p] > 0.0 and ints[I_OV_MARK, p] != ctr[C_OV_STAMP]:
-                factor = _ring_factor(ints, ctr, p, last, last2, width, spec, table,
+                factor = _ring_factor(ints, ctr, p, last, last2, width, spec, nakade,
                                       exp_weights)
-                count = _add_overlay(ints, floats, ctr, p, factor, count)
+                count = _add_overlay(ints, floats, p, factor, floats[color, p], count,
+                                     ctr[C_OV_STAMP], ctr[C_ROW_STAMP])
     return count
 
 
@@ -645,20 +851,10 @@ def _draw(ints, floats, ctr, color, count, width, rng):
     from their own list, the rest from the row sums less the overlay points' base weights."""
     rows = F_ROW_SUM + color
     stamp = ctr[C_OV_STAMP]
-    ctr[C_ROW_STAMP] += 1
     row_stamp = ctr[C_ROW_STAMP]
     extra = 0.0
     for k in range(count):
-        p = ints[I_OV_LIST, k]
-        base = floats[color, p]
-        weight = base * floats[F_OV_FACTOR, p]
-        floats[F_OV_WEIGHT, p] = weight
-        extra += weight
-        row = ints[I_ROW, p]
-        if ints[I_ROW_MARK, row] != row_stamp:
-            ints[I_ROW_MARK, row] = row_stamp
-            floats[F_ROW_SAVED, row] = 0.0
-        floats[F_ROW_SAVED, row] += base
+        extra += floats[F_OV_WEIGHT, ints[I_OV_LIST, k]]
     total = extra
     for r in range(1, width - 1):
         s = floats[rows, r]
@@ -702,8 +898,14 @@ def choose_move(pts, meta, ints, floats, ctr, model, rng):
     """Draw the rollout policy's move for the side to move (padded point, or -1: pass)."""
     width = meta[core.M_SIZE] + 2
     color = meta[core.M_TO_MOVE]
+    # The response context's line of the context table is fetched while the stale weights
+    # are recomputed (a lookup in a table of megabytes is usually a trip to memory).
+    context, symmetry = _response_context(pts, meta, ints, model[0])
+    if context >= 0:
+        context_keys = model[5]
+        _prefetch(context_keys, pat._slot(context, context_keys.shape[0] - 1) * 8)
     refresh_pending(pts, ints, floats, ctr, color, width, model)
-    count = build_overlay(pts, meta, ints, floats, ctr, model)
+    count = _build_overlay(pts, meta, ints, floats, ctr, model, context, symmetry)
     return _draw(ints, floats, ctr, color, count, width, rng)
 
 
@@ -750,7 +952,7 @@ def policy_moves(pts, meta, zob, rng, max_moves, first_mover, ints, floats, ctr,
 def policy_rollout_many(pts_stack, meta_stack, zob, rng, max_moves, scores, first_movers, model):
     """One policy rollout from each stacked position (in place); area scores into ``scores``
     (black minus white). ``first_movers`` is ``int8 [B, padded points]`` or ``[B, 0]``."""
-    spec, table, grid3, responses, exp_weights = model
+    spec, table, grid3, contexts, exp_weights, context_keys, nakade = model
     points = pts_stack.shape[2]
     ints = np.zeros((N_INTS, points), np.int64)
     floats = np.zeros((N_FLOATS, points), np.float64)
@@ -773,12 +975,27 @@ class RolloutPolicy:
     def __init__(self, model: LinearPolicy | None = None) -> None:
         self.model = default_policy("rollout") if model is None else model
         self.tables: PolicyTables = self.model.tables()
+        # The folded 3x3 table with, where the code does not settle the tactics, minus exp of
+        # the code's 3x3 weight instead of SLOW_PATH: the slow path reads the pattern there.
+        slow = self.tables.grid3 == SLOW_PATH
+        grid3 = huge_page_array(self.tables.grid3.shape, self.tables.grid3.dtype)
+        grid3[:] = self.tables.grid3
+        grid3[slow] = -self.model._raw_grid3()[slow]
+        grid3.setflags(write=False)
+        contexts, context_keys = context_table(self.tables.table, self.tables.responses)
+        contexts.setflags(write=False)
+        context_keys.setflags(write=False)
+        nakade = nakade_table(self.tables.table)
+        nakade.setflags(write=False)
+        self._kernel_model = (self.tables.spec, self.tables.table, grid3, contexts,
+                              self.tables.exp_weights, context_keys, nakade)
 
     def kernel_model(self) -> tuple[np.ndarray, ...]:
-        """``(spec, table, grid3, responses, exp_weights)``: the ``model`` argument of the
-        compiled kernels."""
-        t = self.tables
-        return t.spec, t.table, t.grid3, t.responses, t.exp_weights
+        """``(spec, table, grid3, contexts, exp_weights, context_keys, nakade)``: the
+        ``model`` argument of the compiled kernels (``grid3`` as :func:`point_weight` reads
+        it; the response weights by context from :func:`context_table`; the nakade weights
+        from :func:`nakade_table`)."""
+        return self._kernel_model
 
     def rollout(self, board: Board, rng: np.ndarray, max_moves: int | None = None,
                 first_mover: np.ndarray | None = None) -> int:
