@@ -440,4 +440,6 @@ def test_each_stone_remembers_the_move_count_when_it_was_placed():
     board.play(at(board, "B2"))  # move 3
     placed = {v: int(board.pts[core.PLACED, board._padded[at(board, v)]])
               for v in ("A3", "C1", "A1", "B2")}
-    assert placed == {"A3": 0, "C1": 0, "A1": 1, "B2": 3}
+    # The setup stone counts as placed long before the game began (a handicap stone is not
+    # a recent move to the network's "turns since" planes).
+    assert placed == {"A3": core.SETUP_PLACED, "C1": 0, "A1": 1, "B2": 3}

@@ -101,6 +101,8 @@ class Board:
         before = self.stone_count()
         core.place_stone(self.pts, self.meta, self.zobrist, self._padded[point], color)
         self.meta[core.M_KO_POINT] = -1
+        # Handicap and setup stones are old stones to the features, not the latest moves.
+        self.pts[core.PLACED, self._padded[point]] = core.SETUP_PLACED
         if self.stone_count() != before + 1:
             raise ValueError(f"setup stone at {to_gtp(point, self.size)} would capture or die")
 

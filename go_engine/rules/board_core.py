@@ -48,6 +48,7 @@ LIB_SUM_SQ = 6
 EMPTY_LIST = 7  # EMPTY_LIST[i] is the i-th empty point, for i < meta[M_NUM_EMPTY]
 EMPTY_POS = 8  # EMPTY_POS[p] is the index of empty point p in EMPTY_LIST
 PLACED = 9  # PLACED[p] is meta[M_MOVES] when the stone now on p was put there (its age)
+SETUP_PLACED = -(1 << 30)  # the PLACED mark of setup stones: placed long before any move
 N_FIELDS = 10
 
 # Entries of ``meta``.
