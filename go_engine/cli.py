@@ -113,9 +113,22 @@ def add_engine_arguments(parser: argparse.ArgumentParser, default_size: int) -> 
     parser.add_argument("--network", default=DEFAULT_NETWORK, metavar="none|default|PATH",
                         help="the policy/value network: default (the bundled one), none (the "
                              "rollout-only engine) or a checkpoint from train-sl")
-    parser.add_argument("--mixing-lambda", type=float, default=0.5, metavar="LAMBDA",
+    parser.add_argument("--mixing-lambda", type=float, default=None, metavar="LAMBDA",
                         help="with a network, leaf value (1 - LAMBDA) * value net + LAMBDA * "
-                             "rollout (default 0.5, AlphaGo's)")
+                             "rollout (default 0.5, AlphaGo's, on 13x13 and up; 1 below)")
+
+
+def network_search_defaults(size: int) -> tuple[float, int]:
+    """(lambda, expansion threshold) for a search guided by the bundled network on ``size``.
+
+    On 13x13 and up: AlphaGo's mix, lambda 0.5, and a leaf expanded at its first visit (the
+    value and the priors come in the same evaluation). The bundled network learnt its value
+    from 19x19 games only; on 9x9 at one second a move a search using that value lost 2 of 8
+    games to the rollout-only engine, while network priors with rollout values (lambda 1), the
+    network called only to expand a node after 8 visits (1,000 simulations a second instead of
+    150), won its games against it (docs/benchmarks.md). So smaller boards take lambda 1.
+    """
+    return (0.5, 1) if size >= 13 else (1.0, 8)
 
 
 def engine_options(args: argparse.Namespace) -> EngineOptions:
@@ -128,9 +141,11 @@ def engine_options(args: argparse.Namespace) -> EngineOptions:
                           selection=Selection(args.selection),
                           rollouts=Rollouts(args.rollouts), priors=Priors(args.priors),
                           resign_threshold=args.resign_threshold)
-    if args.network != "none":  # the network's value joins the rollouts; its priors come
-        # with every evaluation, so a leaf is expanded on its first visit
-        search = replace(search, mixing_lambda=args.mixing_lambda, expand_threshold=1)
+    if args.network != "none":
+        mixing_lambda, expand_threshold = network_search_defaults(args.size)
+        if args.mixing_lambda is not None:
+            mixing_lambda = args.mixing_lambda
+        search = replace(search, mixing_lambda=mixing_lambda, expand_threshold=expand_threshold)
     search = search.with_overrides(args.set)
     rules = Rules(komi=args.komi, ko_rule=KoRule(args.ko_rule), allow_suicide=args.allow_suicide)
     return EngineOptions(args.size, rules, search, args.network,

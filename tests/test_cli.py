@@ -11,7 +11,7 @@ import pytest
 
 from go_engine.cli import DEFAULT_PLAYOUTS, build_parser, engine_options
 from go_engine.rules.game import KoRule
-from go_engine.search.config import Priors, Rollouts, Selection
+from go_engine.search.config import Priors, Rollouts, SearchConfig, Selection
 
 
 def options_for(*argv: str):
@@ -66,12 +66,15 @@ def test_the_defaults_are_the_trained_policies_and_both_can_be_switched_off():
 
 
 def test_the_bundled_network_is_the_default_and_none_turns_it_off():
-    with_network = options_for("gtp")
+    with_network = options_for("gtp", "--size", "19")
     assert with_network.network == "default"
     assert with_network.search.mixing_lambda == 0.5  # AlphaGo's mix of value net and rollouts
     assert with_network.search.expand_threshold == 1
+    small = options_for("gtp", "--size", "9").search  # the 19x19 value is not trusted on 9x9
+    assert (small.mixing_lambda, small.expand_threshold) == (1.0, 8)
     plain = options_for("gtp", "--network", "none")
     assert plain.network == "none" and plain.search.mixing_lambda == 1.0
+    assert plain.search.expand_threshold == SearchConfig().expand_threshold
     assert options_for("gtp", "--mixing-lambda", "0").search.mixing_lambda == 0.0
 
 

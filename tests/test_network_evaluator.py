@@ -134,7 +134,7 @@ def test_the_engine_plays_through_gtp_with_a_network(tmp_path, capsys, monkeypat
     args = build_parser().parse_args(["gtp", "--network", str(path), "--playouts", "16",
                                       "--size", "7"])
     options = engine_options(args)
-    assert options.search.mixing_lambda == 0.5 and options.search.expand_threshold == 1
+    assert (options.search.mixing_lambda, options.search.expand_threshold) == (1.0, 8)  # 7x7
     assert run_gtp(options, commands, answers) == 0
     replies = answers.getvalue().decode().split("\n\n")
     assert replies[1].startswith("= ") and replies[1][2:].strip()

@@ -52,7 +52,7 @@ class NetworkConfig:
             :mod:`networks.go.inference`).
     """
 
-    device: str = "cpu"
+    device: str = "auto"
     threads: int = 1
     cache_size: int = 200_000
     random_symmetry: bool = True
