@@ -36,7 +36,8 @@ CAPTURE_POINT = 3  # row 0, col 3
 
 
 class PlaneModel(torch.nn.Module):
-    """A stand-in network: logits are 20 times one input plane (pass gets 0), value 0.25."""
+    """A stand-in network: logits are 20 times one input plane (pass gets 0), value 0.25.
+    It has no weights, so the evaluator runs it as it is (``export=False``)."""
 
     def __init__(self, plane: int) -> None:
         super().__init__()
@@ -51,7 +52,7 @@ class PlaneModel(torch.nn.Module):
 def capture_evaluator(seed: int) -> NetworkEvaluator:
     features = get_feature_set("alphago")
     plane = features.slice_of("capture_size").start + 1  # "captures exactly one stone"
-    return NetworkEvaluator(PlaneModel(plane), features, NetworkConfig(seed=seed))
+    return NetworkEvaluator(PlaneModel(plane), features, NetworkConfig(seed=seed, export=False))
 
 
 @pytest.mark.parametrize("seed", range(6))
