@@ -15,10 +15,14 @@ import shlex
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from go_engine.data.dataset import GameDataset
+
+if TYPE_CHECKING:
+    from go_engine.training.supervised import SLConfig, Trainer
 
 
 def add_train_sl_arguments(parser: argparse.ArgumentParser) -> None:
@@ -117,7 +121,7 @@ def run_train_sl(args: argparse.Namespace) -> int:
           f"planes), {trainer.model.num_parameters():,} parameters, device "
           f"{trainer.device}; {len(train_games)} games ({trainer.batches.num_positions} "
           f"positions) for training, {len(heldout_games)} held out", flush=True)
-    with _step_bar(not args.no_progress, config, trainer) as on_step:
+    with _StepBar(not args.no_progress, config, trainer) as on_step:
         metrics = trainer.run(on_step)
     model_path = trainer.save_model()
     state = trainer.state
@@ -131,10 +135,10 @@ def run_train_sl(args: argparse.Namespace) -> int:
     return 0
 
 
-class _step_bar:
+class _StepBar:
     """A rich progress bar over the run's progress (steps, time or epochs)."""
 
-    def __init__(self, enabled: bool, config, trainer) -> None:
+    def __init__(self, enabled: bool, config: SLConfig, trainer: Trainer) -> None:
         self.enabled, self.config, self.trainer = enabled, config, trainer
         self.bar = None
 
