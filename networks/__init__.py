@@ -14,7 +14,7 @@ Names are resolved lazily (PEP 562), so ``from networks import Perceptron`` neve
 
 from __future__ import annotations
 
-import importlib
+from networks._lazy import lazy_names
 
 _LOCATIONS = {
     # classic: numpy estimators
@@ -52,16 +52,4 @@ _LOCATIONS = {
     "export_for_inference": "networks.go.inference",
 }
 
-__all__ = sorted(_LOCATIONS)
-
-
-def __getattr__(name: str):
-    try:
-        module = _LOCATIONS[name]
-    except KeyError:
-        raise AttributeError(f"module 'networks' has no attribute {name!r}") from None
-    return getattr(importlib.import_module(module), name)
-
-
-def __dir__() -> list[str]:
-    return __all__
+__all__, __getattr__, __dir__ = lazy_names("networks", _LOCATIONS)

@@ -103,7 +103,28 @@ def _default_shortcut(in_channels: int, out_channels: int, stride: int,
     return projection(in_channels, out_channels, stride, norm_layer)
 
 
-class BasicBlock(nn.Module):
+class _ResidualBlock(nn.Module):
+    """What both blocks share: the shortcut (identity, projection or none) and the final
+    ``relu(residual + shortcut(x))``."""
+
+    def _init_shortcut(self, in_channels: int, out_channels: int, stride: int,
+                       norm_layer: NormLayer, shortcut: bool,
+                       downsample: nn.Module | None) -> None:
+        self.shortcut = shortcut
+        if shortcut and downsample is None:
+            downsample = _default_shortcut(in_channels, out_channels, stride, norm_layer)
+        self.downsample = downsample if shortcut else None
+
+    def _join(self, residual: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+        if self.shortcut:
+            residual = residual + (x if self.downsample is None else self.downsample(x))
+        return self.relu(residual)
+
+    def extra_repr(self) -> str:
+        return "" if self.shortcut else "shortcut=False (plain)"
+
+
+class BasicBlock(_ResidualBlock):
     """Two 3x3 convolutions with batch norm and an identity shortcut (the paper's Fig. 2).
 
     ``y = relu(bn2(conv2(relu(bn1(conv1(x))))) + shortcut(x))``
@@ -131,21 +152,12 @@ class BasicBlock(nn.Module):
         self.relu = nn.ReLU(inplace=True)
         self.conv2 = conv3x3(out_channels, out_channels)
         self.bn2 = norm_layer(out_channels)
-        self.shortcut = shortcut
-        if shortcut and downsample is None:
-            downsample = _default_shortcut(in_channels, out_channels, stride, norm_layer)
-        self.downsample = downsample if shortcut else None
+        self._init_shortcut(in_channels, out_channels, stride, norm_layer, shortcut, downsample)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(N, C_in, H, W)`` -> ``(N, C_out, H / stride, W / stride)`` (rounded up)."""
         out = self.relu(self.bn1(self.conv1(x)))
-        out = self.bn2(self.conv2(out))
-        if self.shortcut:
-            out = out + (x if self.downsample is None else self.downsample(x))
-        return self.relu(out)
-
-    def extra_repr(self) -> str:
-        return "" if self.shortcut else "shortcut=False (plain)"
+        return self._join(self.bn2(self.conv2(out)), x)
 
     @property
     def last_norm(self) -> nn.Module:
@@ -153,7 +165,7 @@ class BasicBlock(nn.Module):
         return self.bn2
 
 
-class Bottleneck(nn.Module):
+class Bottleneck(_ResidualBlock):
     """1x1 reduce, 3x3, 1x1 expand, with batch norm and a shortcut (the paper's Fig. 5, right).
 
     ``y = relu(bn3(conv3(relu(bn2(conv2(relu(bn1(conv1(x)))))))) + shortcut(x))``.
@@ -183,22 +195,13 @@ class Bottleneck(nn.Module):
         self.conv3 = conv1x1(width, out_channels)
         self.bn3 = norm_layer(out_channels)
         self.relu = nn.ReLU(inplace=True)
-        self.shortcut = shortcut
-        if shortcut and downsample is None:
-            downsample = _default_shortcut(in_channels, out_channels, stride, norm_layer)
-        self.downsample = downsample if shortcut else None
+        self._init_shortcut(in_channels, out_channels, stride, norm_layer, shortcut, downsample)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """``(N, C_in, H, W)`` -> ``(N, C_out, H / stride, W / stride)`` (rounded up)."""
         out = self.relu(self.bn1(self.conv1(x)))
         out = self.relu(self.bn2(self.conv2(out)))
-        out = self.bn3(self.conv3(out))
-        if self.shortcut:
-            out = out + (x if self.downsample is None else self.downsample(x))
-        return self.relu(out)
-
-    def extra_repr(self) -> str:
-        return "" if self.shortcut else "shortcut=False (plain)"
+        return self._join(self.bn3(self.conv3(out)), x)
 
     @property
     def last_norm(self) -> nn.Module:

@@ -12,7 +12,7 @@ resolved lazily (PEP 562), like :mod:`networks`.
 
 from __future__ import annotations
 
-import importlib
+from networks._lazy import lazy_names
 
 _LOCATIONS = {
     "NetConfig": "networks.go.policy_value",
@@ -29,16 +29,4 @@ _LOCATIONS = {
     "export_for_inference": "networks.go.inference",
 }
 
-__all__ = sorted(_LOCATIONS)
-
-
-def __getattr__(name: str):
-    try:
-        module = _LOCATIONS[name]
-    except KeyError:
-        raise AttributeError(f"module 'networks.go' has no attribute {name!r}") from None
-    return getattr(importlib.import_module(module), name)
-
-
-def __dir__() -> list[str]:
-    return __all__
+__all__, __getattr__, __dir__ = lazy_names("networks.go", _LOCATIONS)
