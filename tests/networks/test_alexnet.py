@@ -9,10 +9,7 @@ from torch import nn
 from networks.deep.alexnet import AlexNet
 from networks.tasks.images import TrainConfig, evaluate, load_digit_images, train_classifier
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    torch.set_num_threads(1)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _convs(net: AlexNet) -> list[nn.Conv2d]:

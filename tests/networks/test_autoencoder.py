@@ -11,13 +11,7 @@ from networks import Autoencoder, SparseAutoencoder
 from networks.deep.autoencoder import reconstruction_error, train_autoencoder
 from networks.tasks.digits import load_digits_split
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _digits(n: int) -> torch.Tensor:

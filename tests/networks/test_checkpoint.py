@@ -20,9 +20,7 @@ CONFIG = NetConfig.named("b2c16", in_planes=PLANES)
 FEATURES = ("compact", 1)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    torch.set_num_threads(1)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _trained(config: NetConfig = CONFIG) -> tuple[nn.Module, torch.optim.Optimizer]:

@@ -24,10 +24,7 @@ from networks.tasks.images import (
     warmup_cosine,
 )
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    torch.set_num_threads(1)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 @pytest.mark.parametrize("form", ["classic", "modern"])

@@ -30,9 +30,7 @@ PARAMETERS_48 = {"b2c16": 33_218, "b6c64": 491_682, "b10c128": 3_033_890,
                  "b15c192": 10_076_322, "b20c256": 23_756_834}
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    torch.set_num_threads(1)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _tiny(seed: int = 0, **overrides) -> PolicyValueNet:

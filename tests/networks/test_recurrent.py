@@ -24,12 +24,7 @@ from networks.tasks.adding import SOLVED_MSE, AddingConfig, adding_problem, trai
 B, T, IN, H = 3, 7, 5, 4
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _modules(num_layers: int = 1, hidden: int = H) -> dict[str, nn.Module]:

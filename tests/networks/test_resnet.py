@@ -16,10 +16,7 @@ from networks.deep.resnet import (
 )
 from networks.tasks.images import TrainConfig, evaluate, load_digit_images, train_classifier
 
-
-@pytest.fixture(autouse=True)
-def _one_thread():
-    torch.set_num_threads(1)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def _grads_reach(model: nn.Module) -> bool:
