@@ -8,8 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from go_engine.data.archives import MoveList
+from go_engine.data.dataset import GameDataset
 from go_engine.interfaces.gtp_client import GtpClient, find_gnugo
 from go_engine.rules.board import Board
+from go_engine.rules.coords import BLACK, WHITE
 
 
 @pytest.fixture
@@ -28,6 +31,32 @@ def rng() -> np.random.Generator:
 def board_from_ascii(text: str, **kwargs) -> Board:
     """Shorthand for :meth:`Board.from_ascii`."""
     return Board.from_ascii(text, **kwargs)
+
+
+def style_games(count: int, size: int = 9, moves: int = 30, seed: int = 0,
+                decided: bool = False) -> GameDataset:
+    """Seeded games in a learnable local style: answer next to the last move when possible.
+    With ``decided``, Black wins the even games and White the odd ones (else no result)."""
+    rng = np.random.default_rng(seed)
+    games = []
+    for g in range(count):
+        board = Board(size)
+        colors, points = [], []
+        for _ in range(moves):
+            legal = [p for p in range(size * size) if board.is_legal(p)
+                     and not board.is_eye_like(p, board.to_move)]
+            if not legal:
+                break
+            last = board.last_move
+            near = [p for p in legal if last is not None and last < size * size
+                    and abs(p // size - last // size) + abs(p % size - last % size) == 1]
+            move = int(rng.choice(near)) if near else int(rng.choice(legal))
+            colors.append(board.to_move)
+            points.append(move)
+            board.play(move)
+        winner = (BLACK if g % 2 == 0 else WHITE) if decided else 0
+        games.append(MoveList(size, tuple(colors), tuple(points), winner=winner))
+    return GameDataset.from_move_lists(games)
 
 
 def engine_command(*extra: str) -> list[str]:

@@ -8,11 +8,10 @@ import sys
 from pathlib import Path
 
 import numpy as np
+from conftest import style_games
 
 from go_engine.cli import main
-from go_engine.data.archives import MoveList
 from go_engine.data.dataset import GameDataset
-from go_engine.rules.board import Board
 from go_engine.search import patterns as pat
 from go_engine.search.policy_model import LinearPolicy
 from go_engine.training.linear_policy import (
@@ -28,25 +27,7 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 def policy_games(count: int, size: int = 9, seed: int = 0) -> GameDataset:
     """Games that follow a fixed local style: answer next to the last move when possible."""
-    rng = np.random.default_rng(seed)
-    games = []
-    for _ in range(count):
-        board = Board(size)
-        colors, points = [], []
-        for _ in range(30):
-            last = board.last_move
-            legal = [p for p in range(size * size) if board.is_legal(p)
-                     and not board.is_eye_like(p, board.to_move)]
-            if not legal:
-                break
-            near = [p for p in legal if last is not None and last < size * size
-                    and abs(p // size - last // size) + abs(p % size - last % size) == 1]
-            move = int(rng.choice(near)) if near else int(rng.choice(legal))
-            colors.append(board.to_move)
-            points.append(move)
-            board.play(move)
-        games.append(MoveList(size, tuple(colors), tuple(points)))
-    return GameDataset.from_move_lists(games)
+    return style_games(count, size, moves=30, seed=seed)
 
 
 def test_dictionary_keeps_frequent_canonical_patterns():

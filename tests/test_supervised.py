@@ -9,14 +9,14 @@ import json
 import numpy as np
 import pytest
 import torch
+from conftest import style_games as shared_style_games
 
 from go_engine.cli import main
-from go_engine.data.archives import MoveList
 from go_engine.data.dataset import GameDataset
 from go_engine.features import encode, get_feature_set
 from go_engine.features.symmetry import transform_planes
 from go_engine.rules.board import Board
-from go_engine.rules.coords import BLACK, WHITE
+from go_engine.rules.coords import BLACK
 from go_engine.training.sl_data import (
     BatchPlan,
     PositionBatches,
@@ -31,28 +31,8 @@ torch.set_num_threads(1)
 
 
 def style_games(count: int, size: int = 7, moves: int = 24, seed: int = 0) -> GameDataset:
-    """Seeded games in a learnable style: answer next to the last move when possible; Black
-    wins the even games."""
-    rng = np.random.default_rng(seed)
-    games = []
-    for g in range(count):
-        board = Board(size)
-        colors, points = [], []
-        for _ in range(moves):
-            legal = [p for p in range(size * size) if board.is_legal(p)
-                     and not board.is_eye_like(p, board.to_move)]
-            if not legal:
-                break
-            last = board.last_move
-            near = [p for p in legal if last is not None and last < size * size
-                    and abs(p // size - last // size) + abs(p % size - last % size) == 1]
-            move = int(rng.choice(near)) if near else int(rng.choice(legal))
-            colors.append(board.to_move)
-            points.append(move)
-            board.play(move)
-        winner = BLACK if g % 2 == 0 else WHITE
-        games.append(MoveList(size, tuple(colors), tuple(points), winner=winner))
-    return GameDataset.from_move_lists(games)
+    """Seeded games in a learnable style (conftest's); Black wins the even games."""
+    return shared_style_games(count, size, moves, seed, decided=True)
 
 
 def replay(dataset: GameDataset, game: int, move: int) -> Board:
