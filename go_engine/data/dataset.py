@@ -186,11 +186,10 @@ def _validate(points, colors, offsets, sizes, setup_points, setup_colors, setup_
                 good = False
                 break
             before = meta[core.M_NUM_EMPTY]
-            core.place_stone(pts, meta, zob, q, setup_colors[i])
+            core.place_setup_stone(pts, meta, zob, q, setup_colors[i])
             if meta[core.M_NUM_EMPTY] != before - 1:
                 good = False
                 break
-        meta[core.M_KO_POINT] = -1
         if good:
             for i in range(offsets[g], offsets[g + 1]):
                 p = points[i]

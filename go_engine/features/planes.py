@@ -361,8 +361,8 @@ def black_to_move(pts, meta, facts, out, at):
 
 
 @register(K_TURNS_SINCE, "turns_since", 8,
-          "on stones: placed 1, 2, ..., 7, >= 8 moves ago (setup stones of the current move "
-          "count as >= 8)")
+          "on stones: placed 1, 2, ..., 7, >= 8 moves ago (setup and handicap stones count "
+          "as >= 8)")
 @njit(cache=True)
 def turns_since(pts, meta, facts, out, at):
     """Stone ages from ``pts[PLACED]`` (passes count as moves)."""

@@ -99,10 +99,7 @@ class Board:
         if self.color_at(point) != EMPTY:
             raise ValueError(f"{to_gtp(point, self.size)} is already occupied")
         before = self.stone_count()
-        core.place_stone(self.pts, self.meta, self.zobrist, self._padded[point], color)
-        self.meta[core.M_KO_POINT] = -1
-        # Handicap and setup stones are old stones to the features, not the latest moves.
-        self.pts[core.PLACED, self._padded[point]] = core.SETUP_PLACED
+        core.place_setup_stone(self.pts, self.meta, self.zobrist, self._padded[point], color)
         if self.stone_count() != before + 1:
             raise ValueError(f"setup stone at {to_gtp(point, self.size)} would capture or die")
 

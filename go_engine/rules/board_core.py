@@ -310,6 +310,18 @@ def place_stone(pts, meta, zob, point, color):
 
 
 @njit(cache=True)
+def place_setup_stone(pts, meta, zob, point, color):
+    """A stone put on the board outside the flow of the game (handicap, SGF setup): placed as
+    by :func:`place_stone`, marked as old (``SETUP_PLACED``, so the network's "turns since"
+    planes never take it for a recent move), and no ko follows from it. Returns the number of
+    opponent stones captured."""
+    captured = place_stone(pts, meta, zob, point, color)
+    pts[PLACED, point] = SETUP_PLACED
+    meta[M_KO_POINT] = -1
+    return captured
+
+
+@njit(cache=True)
 def is_legal(pts, meta, point, color):
     """True when ``color`` may play on padded ``point``: empty, not the ko point, not suicide.
 

@@ -59,10 +59,8 @@ def _encode_positions(points, colors, offsets, sizes, winners, setup_points, set
         core.init_board(pts, meta, size)
         for j in range(setup_offsets[g], setup_offsets[g + 1]):
             p = setup_points[j]
-            q = (p // size + 1) * width + p % size + 1
-            core.place_stone(pts, meta, zob, q, setup_colors[j])
-            pts[core.PLACED, q] = core.SETUP_PLACED  # as Board.place_setup_stone marks them
-        meta[core.M_KO_POINT] = -1
+            core.place_setup_stone(pts, meta, zob, (p // size + 1) * width + p % size + 1,
+                                   setup_colors[j])
         start = offsets[g]
         for j in range(start, start + moves[i]):
             p = points[j]
