@@ -163,3 +163,16 @@ def gnugo(gnugo_path: str):
     """A GNU Go process in GTP mode (default rules: simple ko, no suicide)."""
     with GtpClient([gnugo_path, "--mode", "gtp"]) as client:
         yield client
+
+
+@pytest.fixture
+def one_torch_thread():
+    """One torch thread for the test (the machine runs other processes; two intra-op threads
+    were no faster here), restored afterwards. Torch is imported here, not at collection, so
+    tests of numpy code never load it."""
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
