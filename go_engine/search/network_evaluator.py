@@ -23,6 +23,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -32,6 +33,10 @@ from go_engine.features.symmetry import NUM_SYMMETRIES, move_table, transform_pl
 from go_engine.rules import board_core as core
 from go_engine.rules.board import Board
 from go_engine.search.evaluation import Evaluation
+from networks.go.inference import resolve_device
+
+if TYPE_CHECKING:
+    from networks.go.checkpoint import Checkpoint
 
 BUNDLED_NETWORK = Path(__file__).parent / "weights" / "network.pt"
 
@@ -72,7 +77,7 @@ class NetworkEvaluator:
     def __init__(self, model: torch.nn.Module, feature_set: FeatureSet,
                  config: NetworkConfig | None = None) -> None:
         self.config = config or NetworkConfig()
-        self.device = _device(self.config.device)
+        self.device = resolve_device(self.config.device)
         if self.device.type == "cpu":
             torch.set_num_threads(max(1, self.config.threads))
         self.model = model.to(self.device).eval()
@@ -89,19 +94,8 @@ class NetworkEvaluator:
     @classmethod
     def from_checkpoint(cls, path: str | Path, config: NetworkConfig | None = None
                         ) -> NetworkEvaluator:
-        """Load a ``train-sl`` checkpoint; :class:`~networks.go.checkpoint.CheckpointError`
-        says clearly what is wrong with a missing, corrupt or mismatched file."""
-        from networks.go.checkpoint import CheckpointError, load_checkpoint
-
-        checkpoint = load_checkpoint(path)
-        try:
-            feature_set = get_feature_set(checkpoint.feature_set)
-        except ValueError as error:
-            raise CheckpointError(f"{path}: {error}") from None
-        if feature_set.version != checkpoint.feature_version:
-            raise CheckpointError(
-                f"{path} was trained on features {feature_set.name!r} "
-                f"v{checkpoint.feature_version}; this engine feeds v{feature_set.version}")
+        """Load a ``train-sl`` checkpoint (see :func:`load_network`)."""
+        checkpoint, feature_set = load_network(path)
         return cls(checkpoint.model, feature_set, config)
 
     # -- the Evaluator protocol -------------------------------------------------------------
@@ -168,10 +162,25 @@ def _cache_key(board: Board) -> tuple:
             int(meta[core.M_LAST_MOVE_2]), int(meta[core.M_MOVES]))
 
 
-def _device(name: str) -> torch.device:
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    return torch.device(name)
+def load_network(path: str | Path, map_location: str | torch.device = "cpu"
+                 ) -> tuple[Checkpoint, FeatureSet]:
+    """A ``train-sl`` checkpoint and the feature set it was trained on.
+
+    Raises :class:`~networks.go.checkpoint.CheckpointError` that says clearly what is wrong
+    with a missing, corrupt or mismatched file, including features this engine does not have
+    or has in another version."""
+    from networks.go.checkpoint import CheckpointError, load_checkpoint
+
+    checkpoint = load_checkpoint(path, map_location=map_location)
+    try:
+        feature_set = get_feature_set(checkpoint.feature_set)
+    except ValueError as error:
+        raise CheckpointError(f"{path}: {error}") from None
+    if feature_set.version != checkpoint.feature_version:
+        raise CheckpointError(
+            f"{path} was trained on features {feature_set.name!r} "
+            f"v{checkpoint.feature_version}; this engine feeds v{feature_set.version}")
+    return checkpoint, feature_set
 
 
 def load_evaluator(spec: str, config: NetworkConfig | None = None) -> NetworkEvaluator | None:

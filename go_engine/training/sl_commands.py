@@ -173,22 +173,17 @@ def run_evaluate_network(args: argparse.Namespace) -> int:
     and positions per second on (a sample of) the chosen games."""
     import torch
 
-    from go_engine.features import get_feature_set
+    from go_engine.search.network_evaluator import load_network
     from go_engine.training.sl_data import encode_positions, sample_positions
-    from go_engine.training.supervised import HeldOut, evaluate, resolve_device
-    from networks.go.checkpoint import CheckpointError, load_checkpoint
+    from go_engine.training.supervised import HeldOut, evaluate
+    from networks.go.checkpoint import CheckpointError
+    from networks.go.inference import resolve_device
 
     try:
         device = resolve_device(args.device)
-        checkpoint = load_checkpoint(args.model, map_location=device)
-        feature_set = get_feature_set(checkpoint.feature_set)
+        checkpoint, feature_set = load_network(args.model, map_location=device)
     except (CheckpointError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
-        return 2
-    if feature_set.version != checkpoint.feature_version:
-        print(f"error: {args.model} was trained on features {feature_set.name!r} "
-              f"v{checkpoint.feature_version}; this engine has v{feature_set.version}",
-              file=sys.stderr)
         return 2
     dataset = load_games(args.games, args)
     size = int(checkpoint.extra.get("board_size", 19))

@@ -40,6 +40,7 @@ from go_engine.data.dataset import GameDataset
 from go_engine.features import FeatureSet, get_feature_set
 from go_engine.training.sl_data import BatchPlan, PositionBatches, encode_positions
 from networks.go.checkpoint import load_checkpoint, save_checkpoint
+from networks.go.inference import resolve_device
 from networks.go.policy_value import NetConfig, PolicyValueNet
 
 LATEST = "latest.pt"
@@ -115,15 +116,6 @@ class HeldOut:
     targets: torch.Tensor
     values: torch.Tensor
     value_mask: torch.Tensor
-
-
-def resolve_device(name: str) -> torch.device:
-    """``auto`` picks the GPU when torch sees one."""
-    if name == "auto":
-        name = "cuda" if torch.cuda.is_available() else "cpu"
-    if name == "cuda" and not torch.cuda.is_available():
-        raise ValueError("--device cuda, but torch sees no GPU")
-    return torch.device(name)
 
 
 def progress_of(config: SLConfig, state: TrainState, steps_per_epoch: int) -> float:

@@ -116,3 +116,13 @@ def _check_same(model: nn.Module, exported: nn.Module, x: torch.Tensor) -> None:
             if error > 1e-3 * scale:
                 raise RuntimeError(f"exported network differs from the model: {name} "
                                    f"max error {error:.3g}")
+
+
+def resolve_device(name: str) -> torch.device:
+    """The device ``name`` asks for: ``auto`` picks the GPU when torch sees one; ``cuda``
+    without one is a ``ValueError`` (said before any work starts)."""
+    if name == "auto":
+        name = "cuda" if torch.cuda.is_available() else "cpu"
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("--device cuda, but torch sees no GPU")
+    return torch.device(name)
