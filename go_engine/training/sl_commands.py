@@ -174,7 +174,7 @@ def run_evaluate_network(args: argparse.Namespace) -> int:
     import torch
 
     from go_engine.search.network_evaluator import load_network
-    from go_engine.training.sl_data import encode_positions, sample_positions
+    from go_engine.training.sl_data import sample_positions
     from go_engine.training.supervised import HeldOut, evaluate
     from networks.go.checkpoint import CheckpointError
     from networks.go.inference import resolve_device
@@ -200,10 +200,8 @@ def run_evaluate_network(args: argparse.Namespace) -> int:
         print(f"{args.split} games: {len(games)} (fraction {fraction}, seed {seed})")
     picked = sample_positions(dataset, games, args.max_positions, seed=0)
     start = time.perf_counter()
-    arrays = encode_positions(dataset, *picked, feature_set)
+    heldout = HeldOut.encode(dataset, *picked, feature_set)
     encode_seconds = time.perf_counter() - start
-    heldout = HeldOut(*(torch.from_numpy(arrays[k])
-                        for k in ("planes", "targets", "values", "value_mask")))
     model = checkpoint.model.to(device).to(memory_format=torch.channels_last)
     start = time.perf_counter()
     metrics = evaluate(model, heldout, device, batch_size=args.batch_size)

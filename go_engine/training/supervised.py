@@ -38,7 +38,12 @@ import torch.nn.functional as F
 
 from go_engine.data.dataset import GameDataset
 from go_engine.features import FeatureSet, get_feature_set
-from go_engine.training.sl_data import BatchPlan, PositionBatches, encode_positions
+from go_engine.training.sl_data import (
+    BatchPlan,
+    PositionBatches,
+    encode_positions,
+    sample_positions,
+)
 from networks.go.checkpoint import load_checkpoint, save_checkpoint
 from networks.go.inference import resolve_device
 from networks.go.policy_value import NetConfig, PolicyValueNet
@@ -116,6 +121,14 @@ class HeldOut:
     targets: torch.Tensor
     values: torch.Tensor
     value_mask: torch.Tensor
+
+    @classmethod
+    def encode(cls, dataset: GameDataset, games: np.ndarray, moves: np.ndarray,
+               feature_set: FeatureSet) -> HeldOut:
+        """Encode the positions (``games[i]``, ``moves[i]``), as played (no symmetry)."""
+        arrays = encode_positions(dataset, games, moves, feature_set)
+        return cls(*(torch.from_numpy(arrays[k])
+                     for k in ("planes", "targets", "values", "value_mask")))
 
 
 def progress_of(config: SLConfig, state: TrainState, steps_per_epoch: int) -> float:
@@ -309,13 +322,9 @@ class Trainer:
         return path
 
     def _heldout_sample(self) -> HeldOut:
-        from go_engine.training.sl_data import sample_positions
-
         games, moves = sample_positions(self.dataset, self.heldout_games,
                                         self.config.eval_positions, seed=self.config.seed)
-        arrays = encode_positions(self.dataset, games, moves, self.feature_set)
-        return HeldOut(*(torch.from_numpy(arrays[k])
-                         for k in ("planes", "targets", "values", "value_mask")))
+        return HeldOut.encode(self.dataset, games, moves, self.feature_set)
 
     # -- the loop ----------------------------------------------------------------------------
 
