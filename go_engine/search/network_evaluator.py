@@ -33,7 +33,7 @@ from go_engine.features.symmetry import NUM_SYMMETRIES, move_table, transform_pl
 from go_engine.rules import board_core as core
 from go_engine.rules.board import Board
 from go_engine.search.evaluation import Evaluation
-from networks.go.inference import resolve_device
+from networks.go.inference import export_for_inference, resolve_device
 
 if TYPE_CHECKING:
     from networks.go.checkpoint import Checkpoint
@@ -82,8 +82,6 @@ class NetworkEvaluator:
             torch.set_num_threads(max(1, self.config.threads))
         self.model = model.to(self.device).eval()
         if self.device.type == "cpu" and self.config.export:
-            from networks.go.inference import export_for_inference
-
             self.model = export_for_inference(self.model)
         self.feature_set = feature_set
         self.rng = np.random.default_rng(self.config.seed)
