@@ -153,6 +153,20 @@ def test_resuming_with_another_network_is_refused(tmp_path):
         make_trainer(tiny_config(net="b2c8"), tmp_path, games)
 
 
+def test_a_run_can_start_from_another_runs_weights(tmp_path):
+    games = style_games(10)
+    first = make_trainer(tiny_config(steps=10), tmp_path / "first", games)
+    first.run()
+    model = first.save_model()
+    warm = make_trainer(tiny_config(steps=10, init_from=str(model)), tmp_path / "warm", games)
+    assert warm.state.step == 0  # a fresh schedule and optimiser ...
+    for (name, a), b in zip(first.model.state_dict().items(),
+                            warm.model.state_dict().values(), strict=True):
+        assert torch.equal(a, b), name  # ... from the first run's weights
+    with pytest.raises(ValueError, match="give the --net it was trained as"):
+        make_trainer(tiny_config(net="b2c8", init_from=str(model)), tmp_path / "other", games)
+
+
 def test_a_short_run_learns_the_style(tmp_path):
     games = style_games(60, seed=4)
     trainer = make_trainer(tiny_config(net="b2c16", steps=150, eval_every=150,
@@ -205,3 +219,8 @@ def test_train_sl_says_what_is_wrong_with_its_input(tmp_path, capsys):
     assert main(["train-sl", "--games", str(data), "--out", str(tmp_path / "run"),
                  "--board-size", "19", "--no-progress"]) == 2
     assert "games of size 19" in capsys.readouterr().err
+    assert main(["train-sl", "--games", str(data), "--out", str(tmp_path / "run"),
+                 "--board-size", "7", "--holdout-fraction", "0.5",
+                 "--init-from", str(tmp_path / "missing.pt"),
+                 "--workers", "0", "--no-progress"]) == 2
+    assert "missing.pt" in capsys.readouterr().err

@@ -64,6 +64,9 @@ def add_train_sl_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--seed", type=int, default=defaults.seed)
     parser.add_argument("--no-symmetries", action="store_true",
                         help="train on the positions as played (no random symmetry)")
+    parser.add_argument("--init-from", metavar="CHECKPOINT", default=None,
+                        help="start from these weights (same --net and --features); the "
+                             "optimiser and schedule start afresh")
     _add_split_arguments(parser)
     _add_io_arguments(parser)
 
@@ -95,7 +98,7 @@ def run_train_sl(args: argparse.Namespace) -> int:
             value_weight=args.value_weight, steps=args.steps, max_minutes=args.max_minutes,
             epochs=args.epochs, eval_every=args.eval_every, eval_positions=args.eval_positions,
             checkpoint_every=args.checkpoint_every, workers=args.workers, device=args.device,
-            seed=args.seed, symmetries=not args.no_symmetries)
+            seed=args.seed, symmetries=not args.no_symmetries, init_from=args.init_from or "")
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
@@ -111,10 +114,12 @@ def run_train_sl(args: argparse.Namespace) -> int:
             "sources": [Path(p).name for p in args.games], "board_size": args.board_size,
             "holdout_fraction": args.holdout_fraction, "holdout_seed": args.holdout_seed,
             "train_games": int(len(train_games)), "heldout_games": int(len(heldout_games))}
+    from networks.go.checkpoint import CheckpointError
+
     try:
         trainer = Trainer(config, dataset, train_games, heldout_games, Path(args.out),
                           info=info)
-    except ValueError as error:
+    except (CheckpointError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
         return 2
     print(f"training {config.net} on {config.features} ({trainer.feature_set.num_planes} "

@@ -75,6 +75,9 @@ class SLConfig:
         device: ``auto`` (a GPU when there is one), ``cpu`` or ``cuda``.
         seed: seeds the network's initialisation, the order of positions and the symmetries.
         symmetries: apply a random board symmetry to every training position.
+        init_from: start from this checkpoint's weights (same net and features: fine-tuning
+            or a longer run warm-started from a shorter one); the optimiser and the
+            learning-rate schedule start afresh. Ignored when the run resumes.
     """
 
     net: str = "b6c64"
@@ -94,6 +97,7 @@ class SLConfig:
     device: str = "auto"
     seed: int = 0
     symmetries: bool = True
+    init_from: str = ""
 
     def __post_init__(self) -> None:
         if self.steps <= 0 and self.max_minutes <= 0 and self.epochs <= 0:
@@ -278,20 +282,31 @@ class Trainer:
                                                  self.config.symmetries))
         self.out.mkdir(parents=True, exist_ok=True)
         self._resume()
+        if self.state.step == 0 and self.config.init_from:
+            self._load_weights(Path(self.config.init_from))
         self.heldout = self._heldout_sample()
 
     # -- state -------------------------------------------------------------------------------
 
-    def _resume(self) -> None:
-        path = self.out / LATEST
-        if not path.exists():
-            return
+    def _matching_checkpoint(self, path: Path, hint: str):
         checkpoint = load_checkpoint(path, map_location=self.device,
                                      expect_features=(self.feature_set.name,
                                                       self.feature_set.version))
         if checkpoint.net_config != self.net_config:
             raise ValueError(f"{path} holds a {checkpoint.net_config} network, not the "
-                             f"{self.config.net} asked for; use another --out")
+                             f"{self.config.net} asked for; {hint}")
+        return checkpoint
+
+    def _load_weights(self, path: Path) -> None:
+        checkpoint = self._matching_checkpoint(path, "give the --net it was trained as")
+        self.model.load_state_dict(checkpoint.model.state_dict())
+        self.report(f"starting from the weights of {path} (step {checkpoint.step})")
+
+    def _resume(self) -> None:
+        path = self.out / LATEST
+        if not path.exists():
+            return
+        checkpoint = self._matching_checkpoint(path, "use another --out")
         self.model.load_state_dict(checkpoint.model.state_dict())
         if checkpoint.optimizer_state is not None:
             self.optimizer.load_state_dict(checkpoint.optimizer_state)
