@@ -217,3 +217,20 @@ def test_folded_tables_keep_the_pattern_weights():
     for mask in range(0, 4096, 5):
         key = pat.make_key(pat.TAG_NAKADE, np.int64(pat.NAKADE_CANONICAL[mask]))
         assert nakade[mask] == rp._pattern_weight(tables.table, key)
+
+
+@pytest.mark.parametrize("size,seed", [(9, 21), (19, 22)])
+def test_liberties_from_pseudo_liberties_equal_a_walk(size, seed):
+    """The shortcut through the board's pseudo-liberties gives every chain's capped liberty
+    count exactly, along light playouts that leave big, crowded chains."""
+    board = Board(size)
+    rng = core.seed_rng(seed)
+    checked = 0
+    while board.passes < 2:
+        core.light_moves(board.pts, board.meta, board.zobrist, rng, 7, np.empty(0, np.int8))
+        for p in padded_index(size)[:-1]:
+            if board.pts[core.COLOR, p] in (BLACK, WHITE) and board.pts[core.HEAD, p] == p:
+                assert rp._chain_lib3(board.pts, p, size + 2) == pat.chain_lib3(board.pts, p,
+                                                                                  size + 2)
+                checked += 1
+    assert checked > 100

@@ -9,7 +9,9 @@ couple of microseconds because almost nothing is recomputed:
   every point and the 20-bit 3x3 code of every point seen by Black (White's is its colour
   swap, two table reads). A move rewrites the fields of its neighbours' codes, and the states
   and neighbour fields of the chains whose liberty count changed (only chains next to the
-  move or to captured stones can change; each is recounted, stopping at 3 liberties).
+  move or to captured stones can change; each is recounted, from the board's pseudo-liberties
+  where they settle it, else by a walk that stops at 3 liberties). A chain's stones whose kept
+  state did not change are not rewritten.
 * **Base weights**, ``exp`` of the features of a point alone (3x3 pattern, save-atari,
   self-atari, capture, atari, line), per empty point and colour, with row sums. The 3x3 code
   settles the tactical features for almost every code, so one read of a table over all 2**20
@@ -31,10 +33,17 @@ couple of microseconds because almost nothing is recomputed:
 
 Memory, not arithmetic, sets the pace: the folded 3x3 table (4 MiB) and the context table
 (8 MiB) are read at random, so they sit in huge pages where the system allows it (fewer TLB
-misses), and :func:`choose_move` asks for the context's cache line and for the table entries
-of the pending points before it needs them (:func:`_prefetch`), so that those trips to memory
-overlap. Every change of that kind keeps the arithmetic: the same products in the same order,
-so a seeded rollout plays the same moves.
+misses), and :func:`choose_move` asks for the table entries of the pending points before it
+works out the response context, and for the context's two cache lines (home slot and the next,
+which a probe that misses reads too) before it recomputes the pending points
+(:func:`_prefetch`), so that those trips to memory overlap with work. Every change of that kind
+keeps the arithmetic: the same products in the same order, so a seeded rollout plays the same
+moves.
+
+Calls cost too: numba passes an array as about ten machine words, so a call with the board,
+the state and the seven model arrays pushes a hundred. The kernels of a move
+(:func:`choose_move`, :func:`play_update` and what they call once per move) are therefore
+inlined into the rollout loop (``inline="always"``, which also lets them be called alone).
 
 Own-eye fills (in the sense of :func:`~go_engine.rules.board_core.is_eye_like`) get weight 0 in
 rollouts, so they end like light playouts: when neither side has a move left, both pass.
@@ -145,7 +154,8 @@ def _prefetch(typingctx, array, index):
     def codegen(context, builder, signature, args):
         data = context.make_array(signature.args[0])(context, builder, args[0]).data
         offset = context.cast(builder, args[1], signature.args[1], types.intp)
-        pointer = builder.gep(data, [offset])
+        # one declaration of the intrinsic serves every array type: pass a byte pointer
+        pointer = builder.bitcast(builder.gep(data, [offset]), ir.IntType(8).as_pointer())
         i32 = ir.IntType(32)
         function = cgutils.get_or_insert_function(
             builder.module, ir.FunctionType(ir.VoidType(), [pointer.type, i32, i32, i32]),
@@ -321,7 +331,7 @@ def _black_state(pts, lib3, head):
     return (1 if pts[core.COLOR, head] == BLACK else 4) + lib3[head]
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, inline="always", _nrt=False)
 def _mark_liberties(pts, ints, ctr, head, width):
     """The chain at ``head`` has a new liberty count or new liberties: write its state into
     its neighbours' codes and mark its liberties pending (the only empty points whose 3x3
@@ -329,14 +339,31 @@ def _mark_liberties(pts, ints, ctr, head, width):
     state = _black_state(pts, ints[I_LIB3], head)
     stone = head
     while True:
-        ints[I_STATE, stone] = state
-        _set_orthogonal(ints, stone, width, state)
+        if ints[I_STATE, stone] != state:  # (the codes around a stone hold its kept state)
+            ints[I_STATE, stone] = state
+            _set_orthogonal(ints, stone, width, state)
         for q in (stone - width, stone - 1, stone + 1, stone + width):
             if pts[core.COLOR, q] == EMPTY:
                 _mark(ints, ctr, q)
         stone = pts[core.NEXT, stone]
         if stone == head:
             break
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _chain_lib3(pts, head, width):
+    """:func:`~go_engine.search.patterns.chain_lib3`, from the board's pseudo-liberties where
+    they settle it (three chains in four), so that only the rest walk the chain."""
+    count = pts[core.LIB_COUNT, head]
+    if pts[core.SIZE, head] <= 2:
+        return min(count, 3)  # two adjacent stones never share a neighbour: all distinct
+    if count >= 9:
+        return 3  # a point is a liberty of at most four stones, so two points count <= 8
+    if core._in_atari(pts, head):
+        return 1
+    if count <= 2:
+        return count  # 0, or two different points
+    return pat.chain_lib3(pts, head, width)
 
 
 @njit(cache=True, inline="always", _nrt=False)
@@ -378,7 +405,7 @@ def _capture_list(pts, ints, ctr, q, color, width):
     return n_cap, n_opp, own_before
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, inline="always", _nrt=False)
 def play_update(pts, meta, zob, ints, floats, ctr, model, q, color):
     """Play ``color`` at padded ``q`` (-1: pass) and bring the state up to date."""
     ctr[C_CAP_STAMP] += 1
@@ -400,7 +427,7 @@ def play_update(pts, meta, zob, ints, floats, ctr, model, q, color):
     core.play(pts, meta, zob, q, color)
     _mark(ints, ctr, q)
     mine = pts[core.HEAD, q]
-    libs = pat.chain_lib3(pts, mine, width)
+    libs = _chain_lib3(pts, mine, width)
     lib3[mine] = libs
     ints[I_STATE, q] = _black_state(pts, lib3, mine)
     _set_orthogonal(ints, q, width, ints[I_STATE, q])
@@ -416,19 +443,19 @@ def play_update(pts, meta, zob, ints, floats, ctr, model, q, color):
         _mark_liberties(pts, ints, ctr, mine, width)
     for k in range(n_opp):
         head = ints[I_OPP, k]
-        libs = pat.chain_lib3(pts, head, width)
+        libs = _chain_lib3(pts, head, width)
         lib3[head] = libs
         if libs <= 2 or ints[I_OPP_OLD, k] <= 2:
             _mark_liberties(pts, ints, ctr, head, width)
     for k in range(n_gain):
         head = pts[core.HEAD, ints[I_GAIN, k]]
         if head != mine:
-            lib3[head] = pat.chain_lib3(pts, head, width)
+            lib3[head] = _chain_lib3(pts, head, width)
         if lib3[head] <= 2 or ints[I_GAIN_OLD, k] <= 2:
             _mark_liberties(pts, ints, ctr, head, width)
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, inline="always", _nrt=False)
 def refresh_pending(pts, ints, floats, ctr, color, width, model):
     """Recompute ``color``'s stale weights (0 on points now occupied) and re-sum their rows.
 
@@ -439,11 +466,6 @@ def refresh_pending(pts, ints, floats, ctr, color, width, model):
     allow_eye = ctr[C_ALLOW_EYE]
     ctr[C_ROW_STAMP] += 1
     n_rows = 0
-    grid3 = model[2]
-    for k in range(ctr[C_PENDING + color]):  # fetch the table entries all at once first
-        p = ints[I_PENDING + color, k]
-        code = ints[I_CODE, p]
-        _prefetch(grid3, pat.swap_3x3(code) if color == WHITE else code)
     for k in range(ctr[C_PENDING + color]):
         p = ints[I_PENDING + color, k]
         ints[I_PENDING_MARK, p] &= 3 - color
@@ -500,7 +522,7 @@ def _far_state(ints, p, dr, dc, width):
     return ints[I_STATE, r * width + c]
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, inline="always", _nrt=False)
 def _diamond_code(ints, p, width):
     """:func:`~go_engine.search.patterns.code_diamond` seen by Black, from the kept states."""
     code = (ints[I_STATE, p - width] | ints[I_STATE, p + 1] << 3 | ints[I_STATE, p + width] << 6
@@ -541,7 +563,7 @@ def _mirror_diamond(code):
             | ((code & _DIAG_1) << 3) | ((code & _DIAG_2) >> 3))
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, inline="always", _nrt=False)
 def _context_key(ints, last, width, color):
     """``(key, symmetry)``: the context key (``TAG_CONTEXT``) of the diamond around the last
     move seen by ``color`` and a symmetry that turns the diamond into its canonical orientation
@@ -844,7 +866,7 @@ def _build_overlay(pts, meta, ints, floats, ctr, model, context, symmetry):
     return count
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, inline="always", _nrt=False)
 def _draw(ints, floats, ctr, color, count, width, rng):
     """A point drawn in proportion to ``color``'s weights times the overlay factors, or -1
     (pass) when every weight is 0. The weights are not touched: the overlay points are drawn
@@ -893,17 +915,31 @@ def _draw(ints, floats, ctr, color, count, width, rng):
     return fallback
 
 
-@njit(cache=True, _nrt=False)
+@njit(cache=True, inline="always", _nrt=False)
+def _prefetch_pending(ints, ctr, color, grid3):
+    """Ask for the folded 3x3 table's entries of ``color``'s stale points."""
+    for k in range(ctr[C_PENDING + color]):
+        code = ints[I_CODE, ints[I_PENDING + color, k]]
+        _prefetch(grid3, pat.swap_3x3(code) if color == WHITE else code)
+
+
+@njit(cache=True, inline="always", _nrt=False)
 def choose_move(pts, meta, ints, floats, ctr, model, rng):
     """Draw the rollout policy's move for the side to move (padded point, or -1: pass)."""
     width = meta[core.M_SIZE] + 2
     color = meta[core.M_TO_MOVE]
-    # The response context's line of the context table is fetched while the stale weights
-    # are recomputed (a lookup in a table of megabytes is usually a trip to memory).
+    # A lookup in a table of megabytes is usually a trip to memory: the folded 3x3 table's
+    # entries of the stale points are fetched while the response context is worked out, and
+    # the context's lines of the context table (home slot and the next, which a probe that
+    # misses reads too) while the stale weights are recomputed.
+    _prefetch_pending(ints, ctr, color, model[2])
     context, symmetry = _response_context(pts, meta, ints, model[0])
     if context >= 0:
         context_keys = model[5]
-        _prefetch(context_keys, pat._slot(context, context_keys.shape[0] - 1) * 8)
+        mask = context_keys.shape[0] - 1
+        slot = pat._slot(context, mask)
+        _prefetch(context_keys, slot * 8)
+        _prefetch(context_keys, ((slot + 1) & mask) * 8)
     refresh_pending(pts, ints, floats, ctr, color, width, model)
     count = _build_overlay(pts, meta, ints, floats, ctr, model, context, symmetry)
     return _draw(ints, floats, ctr, color, count, width, rng)
