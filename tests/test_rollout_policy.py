@@ -71,6 +71,9 @@ def test_incremental_weights_equal_a_recount_along_a_rollout(noisy_model, size, 
         rp.init_state(board.pts, board.meta, *fresh, model, 0)
         rp.refresh_pending(board.pts, ints, floats, ctr, 3 - color, size + 2, model)
         np.testing.assert_allclose(floats[1:3], fresh[1][1:3], rtol=1e-6)
+        for c in (BLACK, WHITE):  # the row sums (partial sums) equal sums of the kept weights
+            rows = floats[c].reshape(size + 2, size + 2)[1:-1].sum(axis=1)
+            np.testing.assert_allclose(floats[rp.F_ROW_SUM + c, 1:size + 1], rows, rtol=1e-13)
         on_board = padded_index(size)[:-1]
         assert np.array_equal(ints[rp.I_CODE, on_board], fresh[0][rp.I_CODE, on_board])
         move = rp.choose_move(board.pts, board.meta, ints, floats, ctr, model, rng)
@@ -234,3 +237,26 @@ def test_liberties_from_pseudo_liberties_equal_a_walk(size, seed):
                                                                                   size + 2)
                 checked += 1
     assert checked > 100
+
+
+@pytest.mark.parametrize("size,seed,allow_suicide", [(9, 31, False), (9, 32, True),
+                                                     (13, 33, True)])
+def test_inlined_play_equals_board_core_play(size, seed, allow_suicide):
+    """The rollout's copy of ``core.play`` for stones leaves every board field and every meta
+    entry as ``core.play`` does, captures and suicides included, along random legal games."""
+    ours = Board(size, allow_suicide=allow_suicide)
+    theirs = ours.copy()
+    rng = np.random.default_rng(seed)
+    on_board = padded_index(size)[:-1]
+    captures = suicides = 0
+    for _ in range(4 * size * size):
+        color = int(ours.meta[core.M_TO_MOVE])
+        legal = [p for p in on_board if core.is_legal(ours.pts, ours.meta, p, color)]
+        if not legal:
+            break
+        point = int(rng.choice(legal))
+        rp.play_stone(ours.pts, ours.meta, ours.zobrist, point, color)
+        captures += core.play(theirs.pts, theirs.meta, theirs.zobrist, point, color)
+        suicides += int(ours.pts[core.COLOR, point] == core.EMPTY)
+        assert np.array_equal(ours.pts, theirs.pts) and np.array_equal(ours.meta, theirs.meta)
+    assert captures > 10 and (suicides > 0) == allow_suicide

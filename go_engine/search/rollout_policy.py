@@ -42,8 +42,14 @@ moves.
 
 Calls cost too: numba passes an array as about ten machine words, so a call with the board,
 the state and the seven model arrays pushes a hundred. The kernels of a move
-(:func:`choose_move`, :func:`play_update` and what they call once per move) are therefore
-inlined into the rollout loop (``inline="always"``, which also lets them be called alone).
+(:func:`choose_move`, :func:`play_update` and what they call once per move, down to the move on
+the board: :func:`play_stone`, a copy of ``core.play`` for stones) are therefore inlined into
+the rollout loop (``inline="always"``, which also lets them be called alone).
+
+So do branches on data a predictor cannot learn (is a point near the last move occupied; is a
+point listed already): there the kernels write unconditionally and count conditionally
+(:func:`_mark`, :func:`_touch_row`, :func:`_add_overlay`), each write harmless when it is not
+counted. This, too, leaves every product and sum as it was.
 
 Own-eye fills (in the sense of :func:`~go_engine.rules.board_core.is_eye_like`) get weight 0 in
 rollouts, so they end like light playouts: when neither side has a move left, both pass.
@@ -281,14 +287,15 @@ def init_state(pts, meta, ints, floats, ctr, model, allow_eye):
 
 @njit(cache=True, inline="always", _nrt=False)
 def _mark(ints, ctr, q):
-    """Put ``q`` in both colours' pending lists (once)."""
+    """Put ``q`` in both colours' pending lists (once). Without branches on the marks
+    (whether a point is listed already is random to a branch predictor): ``q`` is written
+    after each list, and counted where it was not listed."""
     flags = ints[I_PENDING_MARK, q]
-    if flags != 3:
-        for color in (BLACK, WHITE):
-            if not flags & color:
-                ints[I_PENDING + color, ctr[C_PENDING + color]] = q
-                ctr[C_PENDING + color] += 1
-        ints[I_PENDING_MARK, q] = 3
+    for color in (BLACK, WHITE):
+        count = ctr[C_PENDING + color]
+        ints[I_PENDING + color, count] = q
+        ctr[C_PENDING + color] = count + (flags & color == 0)
+    ints[I_PENDING_MARK, q] = 3
 
 
 @njit(cache=True, inline="always", _nrt=False)
@@ -406,6 +413,31 @@ def _capture_list(pts, ints, ctr, q, color, width):
 
 
 @njit(cache=True, inline="always", _nrt=False)
+def play_stone(pts, meta, zob, point, color):
+    """:func:`~go_engine.rules.board_core.play` of a stone (not a pass), inlined into the
+    rollout loop: ``play`` and the ``place_stone`` it calls are two calls with arrays per move
+    (tests check that the two agree on every field)."""
+    width = meta[core.M_SIZE] + 2
+    captured, ko, num_empty, key = core._place(pts, zob, point, color, width,
+                                               meta[core.M_NUM_EMPTY], meta[core.M_HASH],
+                                               meta[core.M_MOVES])
+    lost = 0
+    mine = pts[core.HEAD, point]
+    if pts[core.LIB_COUNT, mine] == 0:  # suicide, where the rules allow it
+        lost, num_empty, key = core._remove_chain(pts, zob, mine, width, num_empty, key)
+    meta[core.M_KO_POINT] = ko
+    meta[core.M_NUM_EMPTY] = num_empty
+    meta[core.M_HASH] = key
+    meta[core.M_CAPTURED_BY_BLACK if color == BLACK else core.M_CAPTURED_BY_WHITE] += captured
+    meta[core.M_CAPTURED_BY_WHITE if color == BLACK else core.M_CAPTURED_BY_BLACK] += lost
+    meta[core.M_PASSES] = 0
+    meta[core.M_TO_MOVE] = 3 - color
+    meta[core.M_MOVES] += 1
+    meta[core.M_LAST_MOVE_2] = meta[core.M_LAST_MOVE]
+    meta[core.M_LAST_MOVE] = point
+
+
+@njit(cache=True, inline="always", _nrt=False)
 def play_update(pts, meta, zob, ints, floats, ctr, model, q, color):
     """Play ``color`` at padded ``q`` (-1: pass) and bring the state up to date."""
     ctr[C_CAP_STAMP] += 1
@@ -424,7 +456,7 @@ def play_update(pts, meta, zob, ints, floats, ctr, model, q, color):
             if pts[core.COLOR, n] == color:
                 head = pts[core.HEAD, n]
                 n_gain = _remember(ints, I_GAIN, I_GAIN_OLD, n_gain, head, lib3[head])
-    core.play(pts, meta, zob, q, color)
+    play_stone(pts, meta, zob, q, color)
     _mark(ints, ctr, q)
     mine = pts[core.HEAD, q]
     libs = _chain_lib3(pts, mine, width)
@@ -484,11 +516,11 @@ def refresh_pending(pts, ints, floats, ctr, color, width, model):
 
 @njit(cache=True, inline="always", _nrt=False)
 def _touch_row(ints, ctr, row, count):
-    if ints[I_ROW_MARK, row] != ctr[C_ROW_STAMP]:
-        ints[I_ROW_MARK, row] = ctr[C_ROW_STAMP]
-        ints[I_ROW_LIST, count] = row
-        return count + 1
-    return count
+    """List ``row`` (once per stamp); return the new count. Branch-free, as :func:`_mark`."""
+    fresh = ints[I_ROW_MARK, row] != ctr[C_ROW_STAMP]
+    ints[I_ROW_MARK, row] = ctr[C_ROW_STAMP]
+    ints[I_ROW_LIST, count] = row
+    return count + fresh
 
 
 # -- drawing a move ---------------------------------------------------------------------------
@@ -499,18 +531,22 @@ def _add_overlay(ints, floats, p, factor, base, count, stamp, row_stamp):
     """Put ``p`` (of base weight ``base``) in this draw's overlay (stamp ``stamp``) with
     ``factor``; return the new count. Also keeps the draw's figures: the overlay weight (base
     weight times factor) and, per row, the base weights of the row's overlay points
-    (``F_ROW_SAVED``, valid in rows stamped ``row_stamp``)."""
+    (``F_ROW_SAVED``, valid in rows stamped ``row_stamp``).
+
+    A point of base weight 0 (occupied, illegal) is written but not counted, so that the
+    diamond loops need no branch on the weight (whether a point near the last move is taken
+    is random to a branch predictor): the list slot is taken by the next point, and its marks
+    change nothing (its weight is 0 in the draw's scan, and it adds 0 to the row's saved sum).
+    """
     ints[I_OV_MARK, p] = stamp
     ints[I_OV_LIST, count] = p
     floats[F_OV_FACTOR, p] = factor
     floats[F_OV_WEIGHT, p] = base * factor
     row = ints[I_ROW, p]
-    if ints[I_ROW_MARK, row] != row_stamp:
-        ints[I_ROW_MARK, row] = row_stamp
-        floats[F_ROW_SAVED, row] = base
-    else:
-        floats[F_ROW_SAVED, row] += base
-    return count + 1
+    saved = floats[F_ROW_SAVED, row] if ints[I_ROW_MARK, row] == row_stamp else 0.0
+    ints[I_ROW_MARK, row] = row_stamp
+    floats[F_ROW_SAVED, row] = saved + base
+    return count + (base > 0.0)
 
 
 @njit(cache=True, inline="always", _nrt=False)
@@ -757,7 +793,7 @@ def _overlay_diamond(pts, ints, floats, ctr, last, last2, width, color, count, s
             continue  # (the 8 neighbours are on the padded board, where the border weighs 0)
         p = r * width + c
         base = floats[color, p]
-        if base == 0.0 or ints[I_OV_MARK, p] == stamp:
+        if ints[I_OV_MARK, p] == stamp:  # (weight 0: see _add_overlay)
             continue
         factor = 1.0
         if response >= 0:
@@ -798,7 +834,7 @@ def _overlay_near_last2(pts, ints, floats, ctr, last2, width, color, count, spec
             continue
         p = r * width + c
         base = floats[color, p]
-        if base == 0.0 or ints[I_OV_MARK, p] == stamp:
+        if ints[I_OV_MARK, p] == stamp:  # (weight 0: see _add_overlay)
             continue
         factor = dist1 if i < 4 else dist2
         if captures and ints[I_CAPTURED, p] == cap_stamp:
