@@ -44,7 +44,7 @@ from go_engine.training.sl_data import (
     encode_positions,
     sample_positions,
 )
-from networks.go.checkpoint import load_checkpoint, save_checkpoint
+from networks.go.checkpoint import Checkpoint, load_checkpoint, save_checkpoint
 from networks.go.inference import resolve_device
 from networks.go.policy_value import NetConfig, PolicyValueNet
 
@@ -288,7 +288,8 @@ class Trainer:
 
     # -- state -------------------------------------------------------------------------------
 
-    def _matching_checkpoint(self, path: Path, hint: str):
+    def _matching_checkpoint(self, path: Path, hint: str) -> Checkpoint:
+        """The checkpoint at ``path``, refused unless it holds this run's net and features."""
         checkpoint = load_checkpoint(path, map_location=self.device,
                                      expect_features=(self.feature_set.name,
                                                       self.feature_set.version))
