@@ -242,7 +242,7 @@ def test_liberties_from_pseudo_liberties_equal_a_walk(size, seed):
 @pytest.mark.parametrize("size,seed,allow_suicide", [(9, 31, False), (9, 32, True),
                                                      (13, 33, True)])
 def test_inlined_play_equals_board_core_play(size, seed, allow_suicide):
-    """The rollout's copy of ``core.play`` for stones leaves every board field and every meta
+    """The rollout's inlined move, ``core.play_stone``, leaves every board field and every meta
     entry as ``core.play`` does, captures and suicides included, along random legal games."""
     ours = Board(size, allow_suicide=allow_suicide)
     theirs = ours.copy()
@@ -255,7 +255,7 @@ def test_inlined_play_equals_board_core_play(size, seed, allow_suicide):
         if not legal:
             break
         point = int(rng.choice(legal))
-        rp.play_stone(ours.pts, ours.meta, ours.zobrist, point, color)
+        core.play_stone(ours.pts, ours.meta, ours.zobrist, point, color)
         captures += core.play(theirs.pts, theirs.meta, theirs.zobrist, point, color)
         suicides += int(ours.pts[core.COLOR, point] == core.EMPTY)
         assert np.array_equal(ours.pts, theirs.pts) and np.array_equal(ours.meta, theirs.meta)

@@ -281,15 +281,9 @@ def _place(pts, zob, point, color, width, num_empty, key, moves):
     return captured, ko, num_empty, key
 
 
-@njit(cache=True)
-def place_stone(pts, meta, zob, point, color):
-    """Put a ``color`` stone on empty ``point`` and resolve captures (no legality check).
-
-    Updates chains, pseudo-liberties, the empty list, the hash, capture counts and the simple-ko
-    point, but not the side to move or the move history (see :func:`play`). A move that leaves
-    its own chain without liberties removes it (suicide; only reached when suicide is allowed).
-    Returns the number of opponent stones captured.
-    """
+@njit(cache=True, inline="always")
+def _place_stone(pts, meta, zob, point, color):
+    """The body of :func:`place_stone`, inlined where a call's cost matters (the rollout)."""
     width = meta[M_SIZE] + 2
     captured, ko, num_empty, key = _place(pts, zob, point, color, width, meta[M_NUM_EMPTY],
                                           meta[M_HASH], meta[M_MOVES])
@@ -307,6 +301,18 @@ def place_stone(pts, meta, zob, point, color):
         meta[M_CAPTURED_BY_WHITE] += captured
         meta[M_CAPTURED_BY_BLACK] += lost
     return captured
+
+
+@njit(cache=True)
+def place_stone(pts, meta, zob, point, color):
+    """Put a ``color`` stone on empty ``point`` and resolve captures (no legality check).
+
+    Updates chains, pseudo-liberties, the empty list, the hash, capture counts and the simple-ko
+    point, but not the side to move or the move history (see :func:`play`). A move that leaves
+    its own chain without liberties removes it (suicide; only reached when suicide is allowed).
+    Returns the number of opponent stones captured.
+    """
+    return _place_stone(pts, meta, zob, point, color)
 
 
 @njit(cache=True)
@@ -370,18 +376,31 @@ def is_eye_like(pts, meta, point, color):
 def play(pts, meta, zob, point, color):
     """Play ``color`` at padded ``point`` (``-1`` is pass) with no legality check, then hand the
     move to the opponent. Returns the number of stones captured."""
-    captured = 0
-    if point < 0:
-        meta[M_PASSES] += 1
-        meta[M_KO_POINT] = -1
-    else:
-        captured = place_stone(pts, meta, zob, point, color)
-        meta[M_PASSES] = 0
+    if point >= 0:
+        return play_stone(pts, meta, zob, point, color)
+    meta[M_PASSES] += 1
+    meta[M_KO_POINT] = -1
+    _hand_over(meta, point, color)
+    return 0
+
+
+@njit(cache=True, inline="always")
+def play_stone(pts, meta, zob, point, color):
+    """:func:`play` of a stone (not a pass), inlined into its callers: the rollout calls it
+    once a move, where a call passing the board's arrays costs as much as a small kernel."""
+    captured = _place_stone(pts, meta, zob, point, color)
+    meta[M_PASSES] = 0
+    _hand_over(meta, point, color)
+    return captured
+
+
+@njit(cache=True, inline="always")
+def _hand_over(meta, point, color):
+    """After a move: the opponent to play, and the move in the history."""
     meta[M_TO_MOVE] = 3 - color
     meta[M_MOVES] += 1
     meta[M_LAST_MOVE_2] = meta[M_LAST_MOVE]
     meta[M_LAST_MOVE] = point
-    return captured
 
 
 @njit(cache=True)

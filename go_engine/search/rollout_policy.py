@@ -43,8 +43,9 @@ moves.
 Calls cost too: numba passes an array as about ten machine words, so a call with the board,
 the state and the seven model arrays pushes a hundred. The kernels of a move
 (:func:`choose_move`, :func:`play_update` and what they call once per move, down to the move on
-the board: :func:`play_stone`, a copy of ``core.play`` for stones) are therefore inlined into
-the rollout loop (``inline="always"``, which also lets them be called alone).
+the board: :func:`~go_engine.rules.board_core.play_stone`, ``core.play`` for stones) are
+therefore inlined into the rollout loop (``inline="always"``, which also lets them be called
+alone).
 
 So do branches on data a predictor cannot learn (is a point near the last move occupied; is a
 point listed already): there the kernels write unconditionally and count conditionally
@@ -413,31 +414,6 @@ def _capture_list(pts, ints, ctr, q, color, width):
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def play_stone(pts, meta, zob, point, color):
-    """:func:`~go_engine.rules.board_core.play` of a stone (not a pass), inlined into the
-    rollout loop: ``play`` and the ``place_stone`` it calls are two calls with arrays per move
-    (tests check that the two agree on every field)."""
-    width = meta[core.M_SIZE] + 2
-    captured, ko, num_empty, key = core._place(pts, zob, point, color, width,
-                                               meta[core.M_NUM_EMPTY], meta[core.M_HASH],
-                                               meta[core.M_MOVES])
-    lost = 0
-    mine = pts[core.HEAD, point]
-    if pts[core.LIB_COUNT, mine] == 0:  # suicide, where the rules allow it
-        lost, num_empty, key = core._remove_chain(pts, zob, mine, width, num_empty, key)
-    meta[core.M_KO_POINT] = ko
-    meta[core.M_NUM_EMPTY] = num_empty
-    meta[core.M_HASH] = key
-    meta[core.M_CAPTURED_BY_BLACK if color == BLACK else core.M_CAPTURED_BY_WHITE] += captured
-    meta[core.M_CAPTURED_BY_WHITE if color == BLACK else core.M_CAPTURED_BY_BLACK] += lost
-    meta[core.M_PASSES] = 0
-    meta[core.M_TO_MOVE] = 3 - color
-    meta[core.M_MOVES] += 1
-    meta[core.M_LAST_MOVE_2] = meta[core.M_LAST_MOVE]
-    meta[core.M_LAST_MOVE] = point
-
-
-@njit(cache=True, inline="always", _nrt=False)
 def play_update(pts, meta, zob, ints, floats, ctr, model, q, color):
     """Play ``color`` at padded ``q`` (-1: pass) and bring the state up to date."""
     ctr[C_CAP_STAMP] += 1
@@ -456,7 +432,7 @@ def play_update(pts, meta, zob, ints, floats, ctr, model, q, color):
             if pts[core.COLOR, n] == color:
                 head = pts[core.HEAD, n]
                 n_gain = _remember(ints, I_GAIN, I_GAIN_OLD, n_gain, head, lib3[head])
-    play_stone(pts, meta, zob, q, color)
+    core.play_stone(pts, meta, zob, q, color)
     _mark(ints, ctr, q)
     mine = pts[core.HEAD, q]
     libs = _chain_lib3(pts, mine, width)
