@@ -23,7 +23,6 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 import torch
@@ -33,10 +32,8 @@ from go_engine.features.symmetry import NUM_SYMMETRIES, move_table, transform_pl
 from go_engine.rules import board_core as core
 from go_engine.rules.board import Board
 from go_engine.search.evaluation import Evaluation
+from networks.go.checkpoint import Checkpoint, CheckpointError, load_checkpoint
 from networks.go.inference import export_for_inference, resolve_device
-
-if TYPE_CHECKING:
-    from networks.go.checkpoint import Checkpoint
 
 BUNDLED_NETWORK = Path(__file__).parent / "weights" / "network.pt"
 
@@ -167,8 +164,6 @@ def load_network(path: str | Path, map_location: str | torch.device = "cpu"
     Raises :class:`~networks.go.checkpoint.CheckpointError` that says clearly what is wrong
     with a missing, corrupt or mismatched file, including features this engine does not have
     or has in another version."""
-    from networks.go.checkpoint import CheckpointError, load_checkpoint
-
     checkpoint = load_checkpoint(path, map_location=map_location)
     try:
         feature_set = get_feature_set(checkpoint.feature_set)
