@@ -131,6 +131,14 @@ def network_search_defaults(size: int) -> tuple[float, int]:
     return (0.5, 1) if size >= 13 else (1.0, 8)
 
 
+ROLLOUT_ONLY_C_PUCT = 2.0
+"""PUCT's exploration constant for the rollout-only engine (``--network none``).
+
+AlphaGo's 5 (the dataclass default, kept for network priors) spreads the visits of the tree
+policy's weaker priors too thinly: on 9x9 at 0.5 s a move, c_puct 2 beat 5 in 27 of 40 games
+and c_puct 1 won 4 of 21 against 2 (docs/benchmarks.md)."""
+
+
 def engine_options(args: argparse.Namespace) -> EngineOptions:
     """Turn parsed arguments into rules and a search configuration."""
     playouts = args.playouts
@@ -141,7 +149,9 @@ def engine_options(args: argparse.Namespace) -> EngineOptions:
                           selection=Selection(args.selection),
                           rollouts=Rollouts(args.rollouts), priors=Priors(args.priors),
                           resign_threshold=args.resign_threshold)
-    if args.network != "none":
+    if args.network == "none":
+        search = replace(search, c_puct=ROLLOUT_ONLY_C_PUCT)
+    else:
         mixing_lambda, expand_threshold = network_search_defaults(args.size)
         if args.mixing_lambda is not None:
             mixing_lambda = args.mixing_lambda
