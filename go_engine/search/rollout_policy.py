@@ -129,13 +129,16 @@ I_OPP = 15  # opponent chains next to the move (heads) ...
 I_OPP_OLD = 16  # ... and their liberties before the move
 I_CODE = 17  # the 3x3 code of every on-board point seen by Black, kept up to date
 I_STATE = 18  # the 3-bit state of every point seen by Black (see patterns), kept up to date
-N_INTS = 19
+I_PENDING_CODE = 19  # the 3x3 codes of the pending points (by list position) seen by the
+#   colour about to recompute them (:func:`_stage_pending`)
+N_INTS = 20
 
 # Rows of ``floats`` (float64 [N_FLOATS, padded points]); BLACK and WHITE hold base weights.
 F_LINE_WEIGHT = 0  # exp of the line feature of each point
 F_OV_FACTOR = 3
 F_OV_WEIGHT = 4  # base weight times overlay factor, this draw
-F_ROW_SAVED = 5  # per row: the base weights of this draw's overlay points (first `width`)
+F_ROW_SAVED = 5  # per row: the base weights of this draw's overlay points (first `width`; 0
+#   in rows without any), so that the draw subtracts it from every row without a branch
 F_ROW_SUM = 5  # F_ROW_SUM + colour: the row sums of that colour's weights (first `width`)
 N_FLOATS = 8
 
@@ -247,6 +250,22 @@ def _sum_row(floats, color, row, width):
     for p in range(start + 1, start + width - 1):
         total += floats[color, p]
     floats[F_ROW_SUM + color, row] = total
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _sum_two_rows(floats, color, row, other, width):
+    """:func:`_sum_row` of two rows in one loop: each sum adds its row's weights in the same
+    order as alone, and the two chains of additions overlap (an addition waits for the one
+    before it)."""
+    total = 0.0
+    total_other = 0.0
+    start = row * width
+    start_other = other * width
+    for i in range(1, width - 1):
+        total += floats[color, start + i]
+        total_other += floats[color, start_other + i]
+    floats[F_ROW_SUM + color, row] = total
+    floats[F_ROW_SUM + color, other] = total_other
 
 
 @njit(cache=True, _nrt=False)
@@ -465,11 +484,32 @@ def play_update(pts, meta, zob, ints, floats, ctr, model, q, color):
 
 @njit(cache=True, inline="always", _nrt=False)
 def refresh_pending(pts, ints, floats, ctr, color, width, model):
-    """Recompute ``color``'s stale weights (0 on points now occupied) and re-sum their rows.
+    """Recompute ``color``'s stale weights (0 on points now occupied) and re-sum the rows
+    where one changed.
 
     The state keeps, per colour, the points whose weight may have changed since that colour
-    last drew a move; a point dirtied by two moves in a row is recomputed once.
+    last drew a move; a point dirtied by two moves in a row is recomputed once. A row whose
+    weights all came out as they were keeps its sum (the same additions would give it).
     """
+    _stage_pending(ints, ctr, color, model[2])
+    _refresh_staged(pts, ints, floats, ctr, color, width, model)
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _stage_pending(ints, ctr, color, grid3):
+    """Note the 3x3 codes of ``color``'s stale points as ``color`` sees them (White's is a
+    colour swap, worked out once here) and ask for their entries of the folded 3x3 table."""
+    for k in range(ctr[C_PENDING + color]):
+        code = ints[I_CODE, ints[I_PENDING + color, k]]
+        if color == WHITE:
+            code = pat.swap_3x3(code)
+        ints[I_PENDING_CODE, k] = code
+        _prefetch(grid3, code)
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _refresh_staged(pts, ints, floats, ctr, color, width, model):
+    """:func:`refresh_pending` after :func:`_stage_pending`."""
     lib3 = ints[I_LIB3]
     allow_eye = ctr[C_ALLOW_EYE]
     ctr[C_ROW_STAMP] += 1
@@ -479,35 +519,39 @@ def refresh_pending(pts, ints, floats, ctr, color, width, model):
         ints[I_PENDING_MARK, p] &= 3 - color
         weight = 0.0
         if pts[core.COLOR, p] == EMPTY:
-            code = ints[I_CODE, p]
-            if color == WHITE:
-                code = pat.swap_3x3(code)
-            weight = point_weight(pts, floats, lib3, p, width, color, code, model, allow_eye)
+            weight = point_weight(pts, floats, lib3, p, width, color, ints[I_PENDING_CODE, k],
+                                  model, allow_eye)
+        changed = weight != floats[color, p]
         floats[color, p] = weight
-        n_rows = _touch_row(ints, ctr, ints[I_ROW, p], n_rows)
+        n_rows = _touch_row(ints, ctr, ints[I_ROW, p], n_rows, changed)
     ctr[C_PENDING + color] = 0
-    for k in range(n_rows):
-        _sum_row(floats, color, ints[I_ROW_LIST, k], width)
+    for k in range(0, n_rows - 1, 2):
+        _sum_two_rows(floats, color, ints[I_ROW_LIST, k], ints[I_ROW_LIST, k + 1], width)
+    if n_rows % 2:
+        _sum_row(floats, color, ints[I_ROW_LIST, n_rows - 1], width)
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def _touch_row(ints, ctr, row, count):
-    """List ``row`` (once per stamp); return the new count. Branch-free, as :func:`_mark`."""
-    fresh = ints[I_ROW_MARK, row] != ctr[C_ROW_STAMP]
-    ints[I_ROW_MARK, row] = ctr[C_ROW_STAMP]
+def _touch_row(ints, ctr, row, count, changed):
+    """List ``row`` (once per stamp) when ``changed``; return the new count. Branch-free, as
+    :func:`_mark` (the row is written after the list either way, and stamped only when
+    ``changed``)."""
+    mark = ints[I_ROW_MARK, row]
+    stamp = ctr[C_ROW_STAMP]
+    ints[I_ROW_MARK, row] = stamp if changed else mark
     ints[I_ROW_LIST, count] = row
-    return count + fresh
+    return count + (changed & (mark != stamp))
 
 
 # -- drawing a move ---------------------------------------------------------------------------
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def _add_overlay(ints, floats, p, factor, base, count, stamp, row_stamp):
+def _add_overlay(ints, floats, p, factor, base, count, stamp):
     """Put ``p`` (of base weight ``base``) in this draw's overlay (stamp ``stamp``) with
     ``factor``; return the new count. Also keeps the draw's figures: the overlay weight (base
     weight times factor) and, per row, the base weights of the row's overlay points
-    (``F_ROW_SAVED``, valid in rows stamped ``row_stamp``).
+    (``F_ROW_SAVED``, cleared by :func:`_build_overlay`).
 
     A point of base weight 0 (occupied, illegal) is written but not counted, so that the
     diamond loops need no branch on the weight (whether a point near the last move is taken
@@ -518,10 +562,7 @@ def _add_overlay(ints, floats, p, factor, base, count, stamp, row_stamp):
     ints[I_OV_LIST, count] = p
     floats[F_OV_FACTOR, p] = factor
     floats[F_OV_WEIGHT, p] = base * factor
-    row = ints[I_ROW, p]
-    saved = floats[F_ROW_SAVED, row] if ints[I_ROW_MARK, row] == row_stamp else 0.0
-    ints[I_ROW_MARK, row] = row_stamp
-    floats[F_ROW_SAVED, row] = saved + base
+    floats[F_ROW_SAVED, ints[I_ROW, p]] += base
     return count + (base > 0.0)
 
 
@@ -730,8 +771,7 @@ def _overlay_ring(pts, ints, floats, ctr, centre, near, far, width, color, count
                     or ints[I_OV_MARK, p] == stamp):
                 continue
             factor = _ring_factor(ints, ctr, p, last, last2, width, spec, nakade, exp_weights)
-            count = _add_overlay(ints, floats, p, factor, floats[color, p], count, stamp,
-                                 ctr[C_ROW_STAMP])
+            count = _add_overlay(ints, floats, p, factor, floats[color, p], count, stamp)
     return count
 
 
@@ -746,7 +786,6 @@ def _overlay_diamond(pts, ints, floats, ctr, last, last2, width, color, count, s
     array may change any other, so a value read from an array inside the loop is read again
     after each store."""
     stamp = ctr[C_OV_STAMP]
-    row_stamp = ctr[C_ROW_STAMP]
     cap_stamp = ctr[C_CAP_STAMP]
     max_distance = spec[SPEC_MAX_DISTANCE]
     captures = spec[SPEC_NAKADE] != 0 and ctr[C_CAPTURED] > 0
@@ -786,7 +825,7 @@ def _overlay_diamond(pts, ints, floats, ctr, last, last2, width, color, count, s
                 factor *= exp_weights[F_DIST_LAST2 + d - 1]
         if captures and ints[I_CAPTURED, p] == cap_stamp:
             factor *= _nakade_factor(ints, ctr, p, width, nakade)
-        count = _add_overlay(ints, floats, p, factor, base, count, stamp, row_stamp)
+        count = _add_overlay(ints, floats, p, factor, base, count, stamp)
     return count
 
 
@@ -796,7 +835,6 @@ def _overlay_near_last2(pts, ints, floats, ctr, last2, width, color, count, spec
     """Add the candidates within distance 2 of the move before the last (when the spec's
     distances stop at 2) that the last move's diamond did not hold."""
     stamp = ctr[C_OV_STAMP]
-    row_stamp = ctr[C_ROW_STAMP]
     cap_stamp = ctr[C_CAP_STAMP]
     captures = spec[SPEC_NAKADE] != 0 and ctr[C_CAPTURED] > 0
     dist1 = exp_weights[F_DIST_LAST2]
@@ -815,7 +853,7 @@ def _overlay_near_last2(pts, ints, floats, ctr, last2, width, color, count, spec
         factor = dist1 if i < 4 else dist2
         if captures and ints[I_CAPTURED, p] == cap_stamp:
             factor *= _nakade_factor(ints, ctr, p, width, nakade)
-        count = _add_overlay(ints, floats, p, factor, base, count, stamp, row_stamp)
+        count = _add_overlay(ints, floats, p, factor, base, count, stamp)
     return count
 
 
@@ -846,12 +884,12 @@ def _build_overlay(pts, meta, ints, floats, ctr, model, context, symmetry):
     last = meta[core.M_LAST_MOVE]
     last2 = meta[core.M_LAST_MOVE_2]
     ctr[C_OV_STAMP] += 1
-    ctr[C_ROW_STAMP] += 1
+    for row in range(width):
+        floats[F_ROW_SAVED, row] = 0.0
     count = 0
     ko = meta[core.M_KO_POINT]
     if ko >= 0 and floats[color, ko] > 0.0:
-        count = _add_overlay(ints, floats, ko, 0.0, floats[color, ko], count, ctr[C_OV_STAMP],
-                             ctr[C_ROW_STAMP])
+        count = _add_overlay(ints, floats, ko, 0.0, floats[color, ko], count, ctr[C_OV_STAMP])
     max_distance = spec[SPEC_MAX_DISTANCE]
     if last >= 0:
         count = _overlay_diamond(pts, ints, floats, ctr, last, last2, width, color, count, spec,
@@ -874,7 +912,7 @@ def _build_overlay(pts, meta, ints, floats, ctr, model, context, symmetry):
                 factor = _ring_factor(ints, ctr, p, last, last2, width, spec, nakade,
                                       exp_weights)
                 count = _add_overlay(ints, floats, p, factor, floats[color, p], count,
-                                     ctr[C_OV_STAMP], ctr[C_ROW_STAMP])
+                                     ctr[C_OV_STAMP])
     return count
 
 
@@ -882,19 +920,20 @@ def _build_overlay(pts, meta, ints, floats, ctr, model, context, symmetry):
 def _draw(ints, floats, ctr, color, count, width, rng):
     """A point drawn in proportion to ``color``'s weights times the overlay factors, or -1
     (pass) when every weight is 0. The weights are not touched: the overlay points are drawn
-    from their own list, the rest from the row sums less the overlay points' base weights."""
+    from their own list, the rest from the row sums less the overlay points' base weights.
+
+    Whether a row or point is in the overlay is random to a branch predictor, so the scans
+    take it without a branch: every row less its overlay points' weights (0 in most rows,
+    and ``s - 0.0`` is ``s``), every point with weight 0 when it is in the overlay (``u`` is
+    never negative, so a point of weight 0 is never drawn, and ``u - 0.0`` is ``u``)."""
     rows = F_ROW_SUM + color
     stamp = ctr[C_OV_STAMP]
-    row_stamp = ctr[C_ROW_STAMP]
     extra = 0.0
     for k in range(count):
         extra += floats[F_OV_WEIGHT, ints[I_OV_LIST, k]]
     total = extra
     for r in range(1, width - 1):
-        s = floats[rows, r]
-        if ints[I_ROW_MARK, r] == row_stamp:
-            s -= floats[F_ROW_SAVED, r]
-        total += max(s, 0.0)
+        total += max(floats[rows, r] - floats[F_ROW_SAVED, r], 0.0)
     if not total > 0.0:
         return -1
     u = (core.next_random(rng) >> np.uint64(11)) * (1.0 / 9007199254740992.0) * total
@@ -908,31 +947,20 @@ def _draw(ints, floats, ctr, color, count, width, rng):
             u -= weight
             fallback = p
     for r in range(1, width - 1):
-        s = floats[rows, r]
-        if ints[I_ROW_MARK, r] == row_stamp:
-            s -= floats[F_ROW_SAVED, r]
+        s = floats[rows, r] - floats[F_ROW_SAVED, r]
         if not s > 0.0:
             continue
         if u >= s:
             u -= s
             continue
         for p in range(r * width + 1, r * width + width - 1):
-            weight = floats[color, p]
-            if weight > 0.0 and ints[I_OV_MARK, p] != stamp:
-                if u < weight:
-                    return p
-                u -= weight
-                fallback = p
+            weight = floats[color, p] if ints[I_OV_MARK, p] != stamp else 0.0
+            if u < weight:
+                return p
+            u -= weight
+            fallback = p if weight > 0.0 else fallback
         u = 0.0  # rounding left nothing in this row: take the next candidate
     return fallback
-
-
-@njit(cache=True, inline="always", _nrt=False)
-def _prefetch_pending(ints, ctr, color, grid3):
-    """Ask for the folded 3x3 table's entries of ``color``'s stale points."""
-    for k in range(ctr[C_PENDING + color]):
-        code = ints[I_CODE, ints[I_PENDING + color, k]]
-        _prefetch(grid3, pat.swap_3x3(code) if color == WHITE else code)
 
 
 @njit(cache=True, inline="always", _nrt=False)
@@ -944,7 +972,7 @@ def choose_move(pts, meta, ints, floats, ctr, model, rng):
     # entries of the stale points are fetched while the response context is worked out, and
     # the context's lines of the context table (home slot and the next, which a probe that
     # misses reads too) while the stale weights are recomputed.
-    _prefetch_pending(ints, ctr, color, model[2])
+    _stage_pending(ints, ctr, color, model[2])
     context, symmetry = _response_context(pts, meta, ints, model[0])
     if context >= 0:
         context_keys = model[5]
@@ -952,7 +980,7 @@ def choose_move(pts, meta, ints, floats, ctr, model, rng):
         slot = pat._slot(context, mask)
         _prefetch(context_keys, slot * 8)
         _prefetch(context_keys, ((slot + 1) & mask) * 8)
-    refresh_pending(pts, ints, floats, ctr, color, width, model)
+    _refresh_staged(pts, ints, floats, ctr, color, width, model)
     count = _build_overlay(pts, meta, ints, floats, ctr, model, context, symmetry)
     return _draw(ints, floats, ctr, color, count, width, rng)
 
