@@ -136,7 +136,8 @@ ROLLOUT_ONLY_C_PUCT = 2.0
 
 AlphaGo's 5 (the dataclass default, kept for network priors) spreads the visits of the tree
 policy's weaker priors too thinly: on 9x9 at 0.5 s a move, c_puct 2 beat 5 in 27 of 40 games
-and c_puct 1 won 4 of 21 against 2 (docs/benchmarks.md)."""
+and c_puct 1 won 4 of 21 against 2. Against GNU Go level 10 the gain did not show (81/100
+with 2, 66/76 with 5: within chance), see docs/benchmarks.md."""
 
 
 def engine_options(args: argparse.Namespace) -> EngineOptions:
