@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from conftest import grid_from_board, reference_play
 
 from go_engine.rules import board_core as core
 from go_engine.rules.board import Board, padded_index
-from go_engine.rules.coords import BLACK, WHITE
+from go_engine.rules.coords import BLACK, WHITE, from_padded
 from go_engine.rules.masks import masks
 from go_engine.search import patterns as pat
 from go_engine.search import policy_features as pf
@@ -241,22 +242,31 @@ def test_liberties_from_pseudo_liberties_equal_a_walk(size, seed):
 
 @pytest.mark.parametrize("size,seed,allow_suicide", [(9, 31, False), (9, 32, True),
                                                      (13, 33, True)])
-def test_inlined_play_equals_board_core_play(size, seed, allow_suicide):
-    """The rollout's inlined move, ``core.play_stone``, leaves every board field and every meta
-    entry as ``core.play`` does, captures and suicides included, along random legal games."""
-    ours = Board(size, allow_suicide=allow_suicide)
-    theirs = ours.copy()
+def test_inlined_play_equals_the_book(size, seed, allow_suicide):
+    """The rollout's inlined move, ``core.play_stone`` (``core.play`` of a stone is the same
+    code), leaves the stones the book's rules give, captures and suicides included, and hands
+    the move over, along random legal games. The chains' own bookkeeping is checked after
+    every move in ``test_invariants.py``."""
+    board = Board(size, allow_suicide=allow_suicide)
     rng = np.random.default_rng(seed)
     on_board = padded_index(size)[:-1]
     captures = suicides = 0
     for _ in range(4 * size * size):
-        color = int(ours.meta[core.M_TO_MOVE])
-        legal = [p for p in on_board if core.is_legal(ours.pts, ours.meta, p, color)]
+        color = int(board.meta[core.M_TO_MOVE])
+        legal = [p for p in on_board if core.is_legal(board.pts, board.meta, p, color)]
         if not legal:
             break
         point = int(rng.choice(legal))
-        core.play_stone(ours.pts, ours.meta, ours.zobrist, point, color)
-        captures += core.play(theirs.pts, theirs.meta, theirs.zobrist, point, color)
-        suicides += int(ours.pts[core.COLOR, point] == core.EMPTY)
-        assert np.array_equal(ours.pts, theirs.pts) and np.array_equal(ours.meta, theirs.meta)
+        row, col = divmod(from_padded(point, size), size)
+        expected, captured, lost = reference_play(grid_from_board(board), row, col, color,
+                                                  allow_suicide)
+        moves = int(board.meta[core.M_MOVES])
+        last = int(board.meta[core.M_LAST_MOVE])
+        assert core.play_stone(board.pts, board.meta, board.zobrist, point, color) == captured
+        assert grid_from_board(board) == expected
+        assert (board.meta[core.M_TO_MOVE], board.meta[core.M_MOVES]) == (3 - color, moves + 1)
+        assert (board.meta[core.M_LAST_MOVE], board.meta[core.M_LAST_MOVE_2]) == (point, last)
+        assert board.meta[core.M_PASSES] == 0
+        captures += captured
+        suicides += lost > 0
     assert captures > 10 and (suicides > 0) == allow_suicide
