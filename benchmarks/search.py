@@ -1,17 +1,23 @@
 """How fast the tree search runs, and what the tree itself costs.
 
     python benchmarks/search.py [--runs 3] [--playouts 4000] [--sizes 9 19] [--threads N]
+                                [--engine]
 
 For each board size, from the empty board, medians of ``--runs`` searches of ``--playouts``
 simulations (a fresh tree each time):
 
-* **search, 1 core**: RAVE with one light rollout per leaf on one thread;
-* **search, all cores**: the same with ``--threads`` rollout threads (batch 8 per thread);
-* **tree only**: a free evaluator (uniform priors, constant value, ``lambda = 0``, so no
-  rollout is played): what selection, expansion and backup cost by themselves;
+* **search, 1 core**: RAVE with uniform priors and one light rollout per leaf on one thread;
+  with ``--engine``, the rollout-only engine's settings instead (``--network none``: PUCT
+  with c_puct 2, tree-policy priors, trained rollouts);
+* **search, all cores**: the same with ``--threads`` rollout threads (batches of 8 leaves,
+  2 in flight per thread, overlapping the tree's work on the calling thread);
+* **the tree's share**: the part of the one-core search's time spent outside the rollouts
+  (selection, expansion with its priors, backup, and the Python around them);
+* **free evaluator**: the tree alone, with uniform priors and a constant value
+  (``lambda = 0``, so no rollout is played): what selection, expansion and backup cost by
+  themselves, without knowledge;
 * **light playouts**: the foundation's playouts alone, measured in the same run, for scale.
 
-The tree's share of a simulation is estimated as (1 / tree-only rate) / (1 / search rate).
 The last line is machine-readable.
 """
 
@@ -24,28 +30,52 @@ import time
 
 import numpy as np
 
+from go_engine.cli import ROLLOUT_ONLY_C_PUCT
 from go_engine.rules import board_core as core
 from go_engine.rules.board import Board
 from go_engine.rules.game import Game
-from go_engine.search.config import SearchConfig
+from go_engine.search.config import Priors, Rollouts, SearchConfig, Selection
 from go_engine.search.evaluation import UniformEvaluator
 from go_engine.search.mcts import MCTS
 
+ENGINE_SETTINGS = {"selection": Selection.PUCT, "c_puct": ROLLOUT_ONLY_C_PUCT,
+                   "priors": Priors.TREE_POLICY, "rollouts": Rollouts.TRAINED}
 
-def simulations_per_second(size: int, playouts: int, runs: int, **settings) -> float:
-    """Median simulations per second of fresh searches from the empty board."""
+
+def simulations_per_second(size: int, playouts: int, runs: int,
+                           **settings) -> tuple[float, float]:
+    """Median simulations per second of fresh searches from the empty board, and the median
+    share of the time spent outside the rollouts (the tree's share; one thread only, where
+    the rollouts run inside :meth:`RolloutRunner.run_in_place`)."""
     free = settings.pop("free", False)
     config = SearchConfig(playouts=playouts, seed=1, **settings)
-    rates = []
+    rates, tree_shares = [], []
     for run in range(runs + 1):  # the first run compiles and warms up
-        evaluator = UniformEvaluator(value=0.0) if free else None
-        mcts = MCTS(config, evaluator)
+        mcts = MCTS(config, UniformEvaluator(value=0.0) if free else None)
+        rollout_seconds = time_calls(mcts.rollouts, "run_in_place")
         start = time.perf_counter()
         mcts.search(Game(size))
+        elapsed = time.perf_counter() - start
         if run:
-            rates.append(playouts / (time.perf_counter() - start))
+            rates.append(playouts / elapsed)
+            tree_shares.append(1.0 - rollout_seconds[0] / elapsed)
         mcts.close()
-    return statistics.median(rates)
+    return statistics.median(rates), statistics.median(tree_shares)
+
+
+def time_calls(owner: object, name: str) -> list[float]:
+    """Wrap ``owner.name`` so that the seconds spent in it add up in the returned cell."""
+    method, seconds = getattr(owner, name), [0.0]
+
+    def timed(*args, **kwargs):
+        start = time.perf_counter()
+        try:
+            return method(*args, **kwargs)
+        finally:
+            seconds[0] += time.perf_counter() - start
+
+    setattr(owner, name, timed)
+    return seconds
 
 
 def playouts_per_second(size: int, runs: int) -> float:
@@ -71,24 +101,33 @@ def main() -> None:
     parser.add_argument("--playouts", type=int, default=4000)
     parser.add_argument("--sizes", type=int, nargs="+", default=[9, 19])
     parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--engine", action="store_true",
+                        help="the rollout-only engine's settings (PUCT, tree priors, trained "
+                             "rollouts) instead of RAVE with light rollouts")
     args = parser.parse_args()
+    settings = ENGINE_SETTINGS if args.engine else {}
     figures: dict[str, float] = {}
     for size in args.sizes:
         key = f"{size}x{size}"
-        one = simulations_per_second(size, args.playouts, args.runs)
-        many = simulations_per_second(size, args.playouts, args.runs,
-                                      rollout_threads=args.threads, batch_size=8 * args.threads)
-        tree = simulations_per_second(size, args.playouts, args.runs, free=True,
-                                      mixing_lambda=0.0)
+        one, share = simulations_per_second(size, args.playouts, args.runs, **settings)
+        many, _ = simulations_per_second(size, args.playouts, args.runs, **settings,
+                                         rollout_threads=args.threads)
+        free, _ = simulations_per_second(size, args.playouts, args.runs, free=True,
+                                         mixing_lambda=0.0)
         light = playouts_per_second(size, args.runs)
         figures |= {f"sims_per_s_{key}": one, f"sims_per_s_all_cores_{key}": many,
-                    f"tree_only_sims_per_s_{key}": tree, f"light_playouts_per_s_{key}": light,
-                    f"tree_share_{key}": one / tree}
+                    f"thread_speedup_{key}": many / one, f"tree_share_{key}": share,
+                    f"free_evaluator_sims_per_s_{key}": free,
+                    f"light_playouts_per_s_{key}": light}
         print(f"{key}: search {one:,.0f} sims/s on 1 core, {many:,.0f} on {args.threads} "
-              f"threads; tree alone {tree:,.0f} sims/s; light playouts alone {light:,.0f}/s; "
-              f"the tree takes {one / tree:.0%} of a simulation")
+              f"threads ({many / one:.2f}x); the tree's share of a 1-core search (time "
+              f"outside the rollouts) {share:.0%}; the tree alone with a free evaluator "
+              f"(uniform priors, constant value) {free:,.0f} sims/s; light playouts alone "
+              f"{light:,.0f}/s")
     figures["threads"] = args.threads
-    print(" ".join(f"{name}={value:.3f}" if "share" in name else f"{name}={value:.0f}"
+    figures["engine"] = int(args.engine)
+    print(" ".join(f"{name}={value:.3f}" if "share" in name or "speedup" in name
+                   else f"{name}={value:.0f}"
                    for name, value in figures.items()))
 
 

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
+import itertools
 
 import numpy as np
 import pytest
 
+from go_engine.rules import board_core as core
 from go_engine.rules.board import Board, padded_index
 from go_engine.rules.coords import BLACK, WHITE, from_gtp
 from go_engine.rules.game import Game, Rules
@@ -57,24 +59,98 @@ def test_search_finds_the_capture_that_wins():
     assert result.winrate() > 0.9
 
 
+def assert_no_virtual_loss_left(mcts: MCTS, size: int, playouts: int) -> None:
+    """Every edge's count equals its child's visits and the root saw every playout."""
+    assert mcts.node(mcts.root, size).visits == playouts
+    stack = [mcts.root]
+    while stack:
+        view = mcts.node(stack.pop(), size)
+        for move, child in view.children.items():
+            child_view = mcts.node(child, size)
+            assert view.n[view.moves == move][0] == child_view.visits
+            if child_view.expanded:
+                assert child_view.n.sum() <= child_view.visits
+                stack.append(child)
+
+
 def test_visits_add_up_and_virtual_loss_is_taken_back():
     game = Game(7)
     mcts = MCTS(SearchConfig(playouts=300, batch_size=8, virtual_loss=3.0, seed=3))
     result = mcts.search(game)
     assert result.visits.sum() == 300
     assert np.all(result.visits == np.round(result.visits))
-    assert mcts.node(mcts.root, 7).visits == 300
-    # Every edge's count equals its child's visits: no virtual loss left behind.
-    stack = [mcts.root]
-    while stack:
-        view = mcts.node(stack.pop(), 7)
-        for move, child in view.children.items():
-            child_view = mcts.node(child, 7)
-            assert view.n[view.moves == move][0] == child_view.visits
-            if child_view.expanded:
-                assert child_view.n.sum() <= child_view.visits
-                stack.append(child)
+    assert_no_virtual_loss_left(mcts, 7, 300)
     assert np.all(np.abs(result.q) <= 1.0)
+
+
+@pytest.mark.parametrize("settings", [
+    {},  # light rollouts, RAVE (first movers travel back with the rounds)
+    {"rollouts": "trained", "priors": "tree", "selection": Selection.PUCT},
+])
+def test_threaded_search_overlaps_rounds_yet_is_reproducible(settings):
+    # With 3 threads up to 6 rounds of 8 leaves are in flight at once; backing them up oldest
+    # first, each slot with its own random stream, gives the same tree whichever thread
+    # played which round.
+    config = SearchConfig(playouts=400, batch_size=8, rollout_threads=3, seed=4, **settings)
+    results = []
+    for _ in range(2):
+        mcts = MCTS(config)
+        results.append(mcts.search(Game(9)))
+        assert_no_virtual_loss_left(mcts, 9, 400)
+        mcts.close()
+    assert results[0].visits.sum() == 400
+    assert np.array_equal(results[0].visits, results[1].visits)
+    assert np.array_equal(results[0].q, results[1].q)
+
+
+class FailingPriors(FixedPriors):
+    """A fake network that breaks down on its ``fail_at``-th call."""
+
+    def __init__(self, fail_at: int) -> None:
+        super().__init__(favourite=0)
+        self.fail_at = fail_at
+
+    def evaluate(self, boards, masks):
+        if len(self.batches) + 1 == self.fail_at:
+            self.batches.append(0)
+            raise RuntimeError("evaluator broke")
+        return super().evaluate(boards, masks)
+
+
+def test_an_error_with_rounds_in_flight_leaves_a_clean_engine():
+    evaluator = FailingPriors(fail_at=6)
+    mcts = MCTS(SearchConfig(playouts=300, rollout_threads=2, seed=2,
+                             selection=Selection.PUCT, expand_threshold=1), evaluator)
+    with pytest.raises(RuntimeError, match="evaluator broke"):
+        mcts.search(Game(7))
+    assert mcts.root is None  # the tree with its virtual losses is gone
+    result = mcts.search(Game(7))  # the evaluator works again
+    assert result.visits.sum() == 300
+    assert_no_virtual_loss_left(mcts, 7, 300)
+    mcts.close()
+
+
+def test_a_rollout_batch_gives_the_same_results_on_any_thread():
+    board = Board(9)
+    board.play(40)
+    runner = RolloutRunner(threads=2, seed=1)
+
+    def stacked():
+        return np.stack([board.pts] * 4), np.stack([board.meta] * 4)
+
+    here = runner.start(*stacked(), board.zobrist, 7.5, True, core.seed_rngs([11])[0])
+    here.run_here()  # on this thread, unless the pool thread took it first
+    pool = runner.start(*stacked(), board.zobrist, 7.5, True, core.seed_rngs([11])[0])
+    for a, b in zip(here.result(), pool.result(), strict=True):
+        assert np.array_equal(a, b)
+    runner.close()
+
+
+def test_seed_rngs_gives_each_thread_a_cache_line_of_its_own():
+    states = core.seed_rngs([1, 2, 3])
+    addresses = sorted(state.ctypes.data for state in states)
+    assert all(b - a >= 64 for a, b in itertools.pairwise(addresses))
+    assert [int(state[0]) for state in states] == [int(core.seed_rng(s)[0]) for s in (1, 2, 3)]
 
 
 def test_same_seed_same_search_and_different_seed_differs():

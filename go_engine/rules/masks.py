@@ -17,7 +17,7 @@ from go_engine.rules import board_core as core
 from go_engine.rules.board import Board, padded_index
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _fill_masks(pts, meta, color, index, legal, sensible):
     """``index[p]`` is the padded point of flat point ``p``; pass (last entry) is always legal."""
     points = index.shape[0] - 1

@@ -71,7 +71,9 @@ class SearchConfig:
             rollout policy, shipped in ``go_engine/search/weights``).
         priors: ``uniform`` or ``tree`` (the shipped tree policy) when the search is given no
             evaluator; a network evaluator replaces both.
-        rollout_threads: threads running rollouts in parallel (numba nogil kernels).
+        rollout_threads: threads running rollouts (numba nogil kernels), the calling thread
+            included; with two or more, rounds of ``batch_size`` leaves overlap (see
+            :mod:`go_engine.search.mcts`), 2 in flight per thread.
         reuse_tree: keep the subtree of the moves actually played.
         prune_eye_fills: never consider filling one's own single-point eye in the tree.
         max_rollout_moves_factor: a rollout stops after this many times size**2 moves.

@@ -14,9 +14,10 @@ player-to-move perspective (+1 win, -1 loss, 0 draw).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
+from functools import partial
 from typing import Protocol
 
 import numpy as np
@@ -87,8 +88,10 @@ class RolloutRunner:
 
     Playouts are light (uniform legal non-eye moves) by default, or drawn from a trained
     ``policy`` (:class:`~go_engine.search.rollout_policy.RolloutPolicy`, AlphaGo's fast
-    rollout policy). Each thread has its own xorshift state derived from ``seed``, so the same
-    sequence of calls gives the same results.
+    rollout policy). :meth:`run_in_place` splits a batch over the threads and waits; each
+    thread has its own xorshift state derived from ``seed``, so the same sequence of calls
+    gives the same results. :meth:`start` runs a whole batch on one thread in the background,
+    for a search that keeps several batches in flight (see :class:`~go_engine.search.mcts.MCTS`).
     """
 
     def __init__(self, threads: int = 1, seed: int = 0, max_moves_factor: int = 3,
@@ -96,8 +99,9 @@ class RolloutRunner:
         self.threads = max(1, threads)
         self.max_moves_factor = max_moves_factor
         self.policy = policy
-        self._rngs = [core.seed_rng(seed * 1009 + i) for i in range(self.threads)]
-        self._pool = ThreadPoolExecutor(self.threads) if self.threads > 1 else None
+        self._rngs = core.seed_rngs([seed * 1009 + i for i in range(self.threads)])
+        # The calling thread is one of the ``threads``: it plays a share of the rollouts too.
+        self._pool = ThreadPoolExecutor(self.threads - 1) if self.threads > 1 else None
 
     def run(self, boards: Sequence[Board], komi: float,
             record_first_movers: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
@@ -122,30 +126,96 @@ class RolloutRunner:
         (scratch arrays: the rollouts play on them). The first movers, when asked, come back
         per *padded* point, ``int8 [B, P]``. Otherwise as :meth:`run`."""
         count = pts.shape[0]
-        size = int(meta[0, core.M_SIZE])
-        to_move_is_black = meta[:, core.M_TO_MOVE] == BLACK
+        if self._pool is None or count == 1:
+            return self._play(pts, meta, zobrist, komi, record_first_movers, self._rngs[0])
+        black_to_move = meta[:, core.M_TO_MOVE] == BLACK  # before the rollouts play on
         scores = np.zeros(count, dtype=np.int64)
         first = np.zeros((count, pts.shape[2] if record_first_movers else 0), np.int8)
+        kernel, max_moves, extra = self._kernel(meta)
+        chunks = [slice(c[0], c[-1] + 1)
+                  for c in np.array_split(np.arange(count), self.threads) if len(c)]
+        jobs = [self._pool.submit(kernel, pts[c], meta[c], zobrist, self._rngs[i], max_moves,
+                                  scores[c], first[c], *extra)
+                for i, c in enumerate(chunks) if i]
+        c = chunks[0]
+        kernel(pts[c], meta[c], zobrist, self._rngs[0], max_moves, scores[c], first[c], *extra)
+        for job in jobs:
+            job.result()
+        return _results(scores, black_to_move, komi), first if record_first_movers else None
+
+    def start(self, pts: np.ndarray, meta: np.ndarray, zobrist: np.ndarray, komi: float,
+              record_first_movers: bool, rng: np.ndarray) -> RolloutBatch:
+        """Queue :meth:`run_in_place`'s work for a pool thread and return at once.
+
+        The whole batch runs on one thread, drawing from ``rng``: the caller keeps one random
+        stream per batch in flight, so the results do not depend on which thread ran which
+        batch (the calling thread may take a queued batch back, :meth:`RolloutBatch.run_here`).
+        """
+        if self._pool is None:
+            raise RuntimeError("start needs a runner with two threads or more")
+        args = (pts, meta, zobrist, komi, record_first_movers, rng)
+        return RolloutBatch(self._pool.submit(self._play, *args), partial(self._play, *args))
+
+    def _play(self, pts: np.ndarray, meta: np.ndarray, zobrist: np.ndarray, komi: float,
+              record_first_movers: bool, rng: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+        """Every rollout of the batch in the calling thread."""
+        black_to_move = meta[:, core.M_TO_MOVE] == BLACK  # before the rollouts play on
+        scores = np.zeros(pts.shape[0], dtype=np.int64)
+        first = np.zeros((pts.shape[0], pts.shape[2] if record_first_movers else 0), np.int8)
+        kernel, max_moves, extra = self._kernel(meta)
+        kernel(pts, meta, zobrist, rng, max_moves, scores, first, *extra)
+        return _results(scores, black_to_move, komi), first if record_first_movers else None
+
+    def _kernel(self, meta: np.ndarray) -> tuple[Callable, int, tuple]:
+        """The compiled batch kernel, its move limit and its extra (model) arguments."""
+        size = int(meta[0, core.M_SIZE])
         max_moves = self.max_moves_factor * size * size
-        kernel, extra = _rollout_many, ()
-        if self.policy is not None:
-            kernel, extra = policy_rollout_many, (self.policy.kernel_model(),)
-        if self._pool is None or count == 1:
-            kernel(pts, meta, zobrist, self._rngs[0], max_moves, scores, first, *extra)
-        else:
-            chunks = [c for c in np.array_split(np.arange(count), self.threads) if len(c)]
-            jobs = [self._pool.submit(kernel, pts[c[0]:c[-1] + 1], meta[c[0]:c[-1] + 1],
-                                      zobrist, self._rngs[i], max_moves,
-                                      scores[c[0]:c[-1] + 1], first[c[0]:c[-1] + 1], *extra)
-                    for i, c in enumerate(chunks)]
-            for job in jobs:
-                job.result()
-        black_result = np.sign(scores - komi)
-        results = np.where(to_move_is_black, black_result, -black_result).astype(np.float64)
-        return results, first if record_first_movers else None
+        if self.policy is None:
+            return _rollout_many, max_moves, ()
+        return policy_rollout_many, max_moves, (self.policy.kernel_model(),)
 
     def close(self) -> None:
         """Stop the worker threads."""
         if self._pool is not None:
             self._pool.shutdown(wait=True)
             self._pool = None
+
+
+class RolloutBatch:
+    """A batch of rollouts started by :meth:`RolloutRunner.start`: queued, running on a pool
+    thread, or done."""
+
+    def __init__(self, future: Future, play: Callable[[], tuple]) -> None:
+        self._future = future
+        self._play = play
+        self._result: tuple | None = None
+
+    def done(self) -> bool:
+        """True when :meth:`result` will not wait."""
+        return self._result is not None or self._future.done()
+
+    def run_here(self) -> bool:
+        """Play the batch on the calling thread if no pool thread has taken it yet (a caller
+        that would otherwise wait does useful work instead); True if it did."""
+        if self._result is None and self._future.cancel():
+            self._result = self._play()
+            return True
+        return False
+
+    def result(self) -> tuple[np.ndarray, np.ndarray | None]:
+        """What :meth:`RolloutRunner.run_in_place` returns, waiting for it if needed."""
+        if self._result is None:
+            self._result = self._future.result()
+        return self._result
+
+    def cancel(self) -> None:
+        """Drop the batch when still queued, else wait until its thread is done with it; its
+        result (or error) is not wanted any more."""
+        if self._result is None and not self._future.cancel():
+            wait([self._future])
+
+
+def _results(scores: np.ndarray, black_to_move: np.ndarray, komi: float) -> np.ndarray:
+    """Area scores (black minus white) as +1/-1/0 for the player to move at each start."""
+    black_result = np.sign(scores - komi)
+    return np.where(black_to_move, black_result, -black_result).astype(np.float64)

@@ -12,9 +12,14 @@ One round of the search (the tree lives in flat arrays walked by compiled kernel
    loss to every edge on the way so that the next descent looks elsewhere;
 2. *expand* the leaves visited ``expand_threshold`` times, with priors from the evaluator in
    one batched call (uniform priors are set by compiled code, without a call);
-3. *evaluate* them: one rollout per leaf (z) on the rollout threads and, when the evaluator
-   has one, its value v; the leaf value is ``(1 - lambda) * v + lambda * z``; a leaf where
-   both players have passed is scored exactly;
+3. *evaluate* them: one rollout per leaf (z) and, when the evaluator has one, its value v;
+   the leaf value is ``(1 - lambda) * v + lambda * z``; a leaf where both players have
+   passed is scored exactly. With several rollout threads the rounds overlap: up to
+   ``2 * threads`` rounds have their rollouts queued or running while the calling thread
+   selects, expands and backs up others (and plays queued rollouts itself rather than wait),
+   so the tree's work no longer serialises the search. Rounds are backed up oldest first
+   and each round slot has its own random stream, so a search with a playout limit gives
+   the same tree on every run;
 4. *back up* the values, taking the virtual losses back; under RAVE, also the all-moves-as-first
    statistics of every node on the path: each move the node's player made later in the
    simulation (tree or rollout, first play of a point only) counts as if played at the node.
@@ -26,6 +31,7 @@ board's simple-ko rule applies. The tree is kept between moves (:meth:`MCTS.adva
 from __future__ import annotations
 
 import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -37,7 +43,7 @@ from go_engine.rules.game import Game
 from go_engine.rules.masks import masks
 from go_engine.search import tree as kernels
 from go_engine.search.config import Priors, Rollouts, SearchConfig, Selection
-from go_engine.search.evaluation import Evaluator, RolloutRunner, UniformEvaluator
+from go_engine.search.evaluation import Evaluator, RolloutBatch, RolloutRunner, UniformEvaluator
 from go_engine.search.rollout_policy import RolloutPolicy
 from go_engine.search.tree import TreeArrays
 
@@ -110,6 +116,8 @@ class _Round:
     values: np.ndarray
     terminal: np.ndarray
     due: np.ndarray
+    evaluator_values: np.ndarray | None = None  # the evaluator's v of each leaf, when mixed in
+    busy: bool = False  # its rollouts are in flight
 
     @classmethod
     def allocate(cls, batch: int, board: Board) -> _Round:
@@ -153,7 +161,16 @@ class MCTS:
         self._params = np.array([config.c_uct, config.c_puct, config.first_play_urgency,
                                  config.c_rave, config.rave_bias ** 2,
                                  config.rave_first_play_urgency, config.rave_prior_weight])
-        self._scratch: _Round | None = None
+        # With several rollout threads, up to 2 * threads rounds are in flight (selected, their
+        # rollouts running or queued) while this thread selects and backs up others; each slot
+        # has its own scratch and random stream, so a round's result does not depend on which
+        # thread played it.
+        self._depth = 2 * config.rollout_threads if config.rollout_threads > 1 else 0
+        self._scratches: list[_Round | None] = [None] * (self._depth + 1)
+        self._streams = core.seed_rngs([config.seed * 7919 + 104729 + slot
+                                        for slot in range(self._depth + 1)])
+        self._in_flight: deque[tuple[_Round, RolloutBatch]] = deque()
+        self._rounds_started = 0
 
     # -- public -----------------------------------------------------------------------------
 
@@ -175,22 +192,28 @@ class MCTS:
         start = time.perf_counter()
         next_report = start + progress_every
         root = self._prepare_root(game)
-        done = 0
-        while True:
-            if progress is not None and time.perf_counter() >= next_report:
-                progress(self._result(root, game.size, done, time.perf_counter() - start))
-                next_report = time.perf_counter() + progress_every
-            if playouts and done >= playouts:
-                break
-            if seconds and time.perf_counter() - start >= seconds:
-                break
-            if should_stop is not None and should_stop():
-                break
-            batch = self.config.batch_size
-            if playouts:
-                batch = min(batch, playouts - done)
-            self._run_round(root, game.board, game.komi, batch)
-            done += batch
+        done = 0  # simulations started; all are finished before a report
+        try:
+            while True:
+                if progress is not None and time.perf_counter() >= next_report:
+                    self._finish_rounds()
+                    progress(self._result(root, game.size, done, time.perf_counter() - start))
+                    next_report = time.perf_counter() + progress_every
+                if playouts and done >= playouts:
+                    break
+                if seconds and time.perf_counter() - start >= seconds:
+                    break
+                if should_stop is not None and should_stop():
+                    break
+                batch = self.config.batch_size
+                if playouts:
+                    batch = min(batch, playouts - done)
+                self._start_round(game.board, game.komi, batch)
+                done += batch
+            self._finish_rounds()
+        except BaseException:
+            self._abandon_rounds()
+            raise
         return self._result(root, game.size, done, time.perf_counter() - start)
 
     def advance(self, move: int, board: Board) -> None:
@@ -280,43 +303,92 @@ class MCTS:
 
     # -- one round --------------------------------------------------------------------------
 
-    def _run_round(self, root: int, root_board: Board, komi: float, batch: int) -> None:
-        scratch = self._scratch_for(root_board, batch)
+    def _start_round(self, root_board: Board, komi: float, batch: int) -> None:
+        """Select ``batch`` leaves, expand and value them, and back them up: at once, or with
+        several rollout threads, when their rollouts come back (the oldest round is finished
+        once more than ``2 * threads`` are in flight)."""
+        slot = self._rounds_started % len(self._scratches)
+        self._rounds_started += 1
+        while self._scratches[slot] is not None and self._scratches[slot].busy:
+            self._finish_oldest()
+        scratch = self._scratch_for(slot, root_board, batch)
         arrays = self.arrays
         # Room for one new node per descent and one expansion per leaf.
         arrays.reserve(batch, batch * (root_board.size ** 2 + 1))
-        kernels.descend(arrays.nodes, arrays.edges, arrays.stats, arrays.counts, root,
+        kernels.descend(arrays.nodes, arrays.edges, arrays.stats, arrays.counts, self.root,
                         root_board.pts, root_board.meta, root_board.zobrist, self._formula,
                         self._params, self.config.virtual_loss, scratch.pts, scratch.meta,
                         scratch.leaves, scratch.path_nodes, scratch.path_edges, scratch.path_len)
         kernels.leaf_status(arrays.nodes, scratch.leaves, scratch.pts, scratch.meta, komi,
                             self.config.expand_threshold, scratch.values, scratch.terminal,
                             scratch.due)
-        values = self._expand_and_value(scratch, root_board)
-        open_leaves = ~scratch.terminal
-        first = None
-        lam = self.config.mixing_lambda
-        if values is None or lam > 0:
-            z, first = self.rollouts.run_in_place(
-                scratch.pts, scratch.meta, root_board.zobrist, komi,
-                record_first_movers=self._formula == kernels.RAVE)
-            mixed = z if values is None else (1.0 - lam) * values + lam * z
+        values = scratch.evaluator_values = self._expand_and_value(scratch, root_board)
+        record = self._formula == kernels.RAVE
+        if values is not None and self.config.mixing_lambda == 0:
+            self._back_up(scratch, None, None)
+        elif not self._depth:
+            self._back_up(scratch, *self.rollouts.run_in_place(
+                scratch.pts, scratch.meta, root_board.zobrist, komi, record))
         else:
-            mixed = values
+            scratch.busy = True
+            self._in_flight.append((scratch, self.rollouts.start(
+                scratch.pts, scratch.meta, root_board.zobrist, komi, record,
+                self._streams[slot])))
+            if len(self._in_flight) > self._depth:
+                self._finish_oldest()
+
+    def _finish_oldest(self) -> None:
+        """Back up the oldest round in flight. While its rollouts run, this thread plays the
+        newest batches still queued rather than wait: it is one of the rollout threads."""
+        oldest = self._in_flight[0][1]
+        while not oldest.done():
+            if not any(batch.run_here() for _, batch in reversed(self._in_flight)):
+                break
+        scratch, rollouts = self._in_flight.popleft()
+        self._back_up(scratch, *rollouts.result())
+        scratch.busy = False
+
+    def _finish_rounds(self) -> None:
+        """Back up every round in flight, oldest first (the same order on every run)."""
+        while self._in_flight:
+            self._finish_oldest()
+
+    def _abandon_rounds(self) -> None:
+        """After an error or an interrupt: wait for the rollouts in flight and forget the tree,
+        whose paths still carry their virtual losses."""
+        for _, rollouts in self._in_flight:
+            rollouts.cancel()
+        self._in_flight.clear()
+        for scratch in self._scratches:
+            if scratch is not None:
+                scratch.busy = False
+        self.reset()
+
+    def _back_up(self, scratch: _Round, z: np.ndarray | None,
+                 first: np.ndarray | None) -> None:
+        """Mix each open leaf's rollout result ``z`` with the evaluator's value and back up
+        the batch (terminal leaves keep their exact score)."""
+        values, lam = scratch.evaluator_values, self.config.mixing_lambda
+        if z is None or values is None:
+            mixed = values if z is None else z
+        else:
+            mixed = (1.0 - lam) * values + lam * z
+        open_leaves = ~scratch.terminal
         scratch.values[open_leaves] = mixed[open_leaves]
         if first is None:
-            first = np.zeros((batch, 0), np.int8)
+            first = np.zeros((len(scratch.leaves), 0), np.int8)
         else:
             first[scratch.terminal] = 0
+        arrays = self.arrays
         kernels.backup(arrays.nodes, arrays.edges, arrays.stats, scratch.leaves,
                        scratch.path_nodes, scratch.path_edges, scratch.path_len, scratch.values,
                        self.config.virtual_loss, first)
 
-    def _scratch_for(self, board: Board, batch: int) -> _Round:
-        scratch = self._scratch
+    def _scratch_for(self, slot: int, board: Board, batch: int) -> _Round:
+        scratch = self._scratches[slot]
         if (scratch is None or scratch.pts.shape[0] != batch
                 or scratch.pts.shape[1:] != board.pts.shape):
-            scratch = self._scratch = _Round.allocate(batch, board)
+            scratch = self._scratches[slot] = _Round.allocate(batch, board)
         return scratch
 
     def _expand_and_value(self, scratch: _Round, root_board: Board) -> np.ndarray | None:

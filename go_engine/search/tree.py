@@ -122,7 +122,7 @@ def new_node(nodes, counts, to_move):
     return node
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def expand(nodes, edges, stats, counts, node, moves, priors, tiebreaks):
     """Give ``node`` one edge per candidate (``moves`` padded, -1 pass) with ``priors``."""
     if nodes[node, EXPANDED]:
@@ -206,7 +206,7 @@ def select_edge(nodes, edges, stats, node, formula, params):
 # -- one round: descend, (expand), back up --------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def descend(nodes, edges, stats, counts, root, root_pts, root_meta, zob, formula, params,
             virtual_loss, leaf_pts, leaf_meta, leaf_nodes, path_nodes, path_edges, path_len):
     """Select ``leaf_pts.shape[0]`` leaves from ``root`` under virtual loss.
@@ -244,7 +244,7 @@ def descend(nodes, edges, stats, counts, root, root_pts, root_meta, zob, formula
         path_len[b] = depth
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def backup(nodes, edges, stats, leaf_nodes, path_nodes, path_edges, path_len, values,
            virtual_loss, first_movers):
     """Add each leaf's value (for its player to move) along its path and take the virtual
@@ -303,7 +303,7 @@ def candidate_moves(pts, meta, prune_eye_fills, out):
     return count + 1
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def expand_uniform(nodes, edges, stats, counts, leaf_nodes, leaf_pts, leaf_meta, due,
                    prune_eye_fills, rng):
     """Expand every leaf ``b`` with ``due[b]`` over its candidates with uniform priors and
@@ -321,7 +321,7 @@ def expand_uniform(nodes, edges, stats, counts, leaf_nodes, leaf_pts, leaf_meta,
         expand(nodes, edges, stats, counts, node, moves[:count], priors, tiebreaks)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def leaf_status(nodes, leaf_nodes, leaf_pts, leaf_meta, komi, expand_threshold, values,
                 terminal, due):
     """Sort the leaves of a round: ``terminal[b]`` where both players have passed, with the
@@ -342,7 +342,7 @@ def leaf_status(nodes, leaf_nodes, leaf_pts, leaf_meta, komi, expand_threshold, 
 # -- tree reuse ----------------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def compact(nodes, edges, stats, counts, root, new_nodes, new_edges, new_stats, new_counts):
     """Copy the subtree under ``root`` into the new arrays (which must be large enough);
     return the new id of the root (always 0)."""

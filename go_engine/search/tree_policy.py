@@ -27,7 +27,7 @@ from go_engine.search.policy_model import LinearPolicy, default_policy
 _MAX_POINTS = 25 * 25
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def policy_scores(pts, meta, spec, table, weights, out):
     """The linear score of every legal move of the side to move (simple ko; own eyes
     included) into ``out`` (``float64 [size * size]``, flat order); ``-inf`` elsewhere.
