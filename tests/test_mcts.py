@@ -12,11 +12,13 @@ from go_engine.rules import board_core as core
 from go_engine.rules.board import Board, padded_index
 from go_engine.rules.coords import BLACK, WHITE, from_gtp
 from go_engine.rules.game import Game, Rules
+from go_engine.rules.masks import masks
 from go_engine.search import tree as kernels
 from go_engine.search.config import SearchConfig, Selection
 from go_engine.search.evaluation import Evaluation, RolloutRunner, UniformEvaluator
 from go_engine.search.mcts import MCTS
 from go_engine.search.tree import TreeArrays
+from go_engine.search.tree_policy import TreePolicyEvaluator
 
 
 def game_from_ascii(text: str, to_move: int = BLACK, komi: float = 0.5) -> Game:
@@ -408,3 +410,26 @@ def test_trained_rollouts_and_tree_policy_priors_drive_the_search():
     assert abs(result.prior.sum() - 1.0) < 1e-5
     assert prior.max() > 3 * np.median(prior)  # informative, not uniform
     assert Game(9).is_legal(result.move)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_compiled_tree_policy_expansion_gives_the_evaluators_priors(seed):
+    # A middle game from seeded light moves; the search expands it in compiled code, and the
+    # edges must carry what the evaluator says leaf by leaf over the search's candidates.
+    board = Board(9)
+    core.light_moves(board.pts, board.meta, board.zobrist, core.seed_rng(seed), 25 + 15 * seed,
+                     np.empty(0, np.int8))
+    evaluator = TreePolicyEvaluator()
+    arrays = TreeArrays()
+    root = arrays.new_root(board.to_move)
+    arrays.reserve(0, 82)
+    evaluator.expand_leaves(arrays, np.array([root]), board.pts[None], board.meta[None],
+                            np.array([True]), True, core.seed_rng(1))
+    _, candidates = masks(board)
+    expected = evaluator.evaluate([board], candidates[None, :]).priors[0]
+    edges = arrays.edge_range(root)
+    moves = arrays.edges[edges, kernels.MOVE]
+    flat = np.where(moves < 0, 81, [(m // 11 - 1) * 9 + m % 11 - 1 for m in moves])
+    assert sorted(flat) == list(np.flatnonzero(candidates))
+    assert np.allclose(arrays.stats[edges, kernels.PRIOR], expected[flat], rtol=1e-6, atol=0)
+    assert abs(arrays.stats[edges, kernels.PRIOR].sum() - 1.0) < 1e-5

@@ -50,6 +50,10 @@ class Evaluator(Protocol):
         """Evaluate ``boards``; ``masks`` is ``bool [B, A]``, the candidate moves of each."""
         ...
 
+    # An evaluator with no values may also offer ``expand_leaves(arrays, leaves, pts, meta,
+    # due, prune_eye_fills, rng)``: expand a round's due leaves in the tree's arrays itself, in
+    # compiled code, instead of answering ``evaluate`` leaf by leaf (the tree policy does).
+
 
 class UniformEvaluator:
     """Uniform priors over the candidate moves: the engine with no knowledge.

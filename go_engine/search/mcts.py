@@ -404,6 +404,11 @@ class MCTS:
             if not wants_values or self.evaluator.value is None:
                 return None
             return np.full(len(scratch.leaves), self.evaluator.value)
+        expand_leaves = getattr(self.evaluator, "expand_leaves", None)
+        if expand_leaves is not None:  # an evaluator without values, in compiled code
+            expand_leaves(arrays, scratch.leaves, scratch.pts, scratch.meta, due,
+                          self.config.prune_eye_fills, self.tree_rng)
+            return None
         rows = np.flatnonzero(~scratch.terminal if wants_values else due)
         if len(rows) == 0:
             return None

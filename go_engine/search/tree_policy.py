@@ -20,6 +20,7 @@ from numba import njit
 from go_engine.rules import board_core as core
 from go_engine.rules.board import Board
 from go_engine.search import patterns as pat
+from go_engine.search import tree
 from go_engine.search.evaluation import Evaluation
 from go_engine.search.policy_features import MAX_KEYS, keys_to_indices, position_keys
 from go_engine.search.policy_model import LinearPolicy, default_policy
@@ -54,6 +55,61 @@ def policy_scores(pts, meta, spec, table, weights, out):
         p = points[i]
         out[(p // width - 1) * size + p % width - 1] = score
     return n
+
+
+@njit(cache=True, nogil=True)
+def expand_leaves(nodes, edges, stats, counts, leaf_nodes, leaf_pts, leaf_meta, due,
+                  prune_eye_fills, rng, spec, table, weights, pass_prior, temperature):
+    """Expand every leaf ``b`` with ``due[b]`` over its candidates (as
+    :func:`~go_engine.search.tree.candidate_moves` gives them) with the tree policy's softmax
+    priors and random tiebreaks: :meth:`TreePolicyEvaluator.evaluate` and the search's
+    expansion in one compiled call, with no Python per leaf."""
+    moves = np.empty(leaf_pts.shape[2] + 1, dtype=np.int64)
+    size = leaf_meta[0, core.M_SIZE]
+    scores = np.empty(size * size, np.float64)
+    for b in range(leaf_nodes.shape[0]):
+        node = leaf_nodes[b]
+        if not due[b] or nodes[node, tree.EXPANDED]:
+            continue
+        count = tree.candidate_moves(leaf_pts[b], leaf_meta[b], prune_eye_fills, moves)
+        policy_scores(leaf_pts[b], leaf_meta[b], spec, table, weights, scores)
+        priors = np.empty(count)
+        softmax_priors(moves[:count], scores, size, pass_prior, temperature, priors)
+        tiebreaks = np.empty(count)
+        for i in range(count):
+            tiebreaks[i] = (core.next_random(rng) >> np.uint64(11)) * (1e-6 / 2.0 ** 53)
+        tree.expand(nodes, edges, stats, counts, node, moves[:count], priors, tiebreaks)
+
+
+@njit(cache=True)
+def softmax_priors(moves, scores, size, pass_prior, temperature, priors):
+    """Priors over ``moves`` (padded points, pass last as -1) from the flat ``scores``:
+    :meth:`TreePolicyEvaluator.evaluate`'s rule (a point the policy calls illegal scores 5
+    below the lowest legal one; pass gets ``pass_prior``), rounded through float32 as the
+    evaluator's output is."""
+    points = moves.shape[0] - 1
+    if points == 0:
+        priors[0] = 1.0
+        return
+    width = size + 2
+    lowest, highest = np.inf, -np.inf
+    for i in range(points):
+        p = moves[i]
+        value = scores[(p // width - 1) * size + p % width - 1] / temperature
+        priors[i] = value
+        if np.isfinite(value):
+            lowest = min(lowest, value)
+            highest = max(highest, value)
+    floor = lowest - 5.0 if np.isfinite(lowest) else 0.0
+    highest = max(highest, floor)
+    total = 0.0
+    for i in range(points):
+        value = priors[i] if np.isfinite(priors[i]) else floor
+        priors[i] = np.exp(value - highest)
+        total += priors[i]
+    for i in range(points):
+        priors[i] = np.float32((1.0 - pass_prior) * priors[i] / total)
+    priors[points] = np.float32(pass_prior)
 
 
 class TreePolicyEvaluator:
@@ -91,6 +147,16 @@ class TreePolicyEvaluator:
         for row, board in enumerate(boards):
             priors[row] = self._priors(board, masks[row])
         return Evaluation(priors, None)
+
+    def expand_leaves(self, arrays: tree.TreeArrays, leaves: np.ndarray, pts: np.ndarray,
+                      meta: np.ndarray, due: np.ndarray, prune_eye_fills: bool,
+                      rng: np.ndarray) -> None:
+        """Expand the due leaves of a search round in place (see :func:`expand_leaves`);
+        the candidates always include pass, as the search's do."""
+        t = self._tables
+        expand_leaves(arrays.nodes, arrays.edges, arrays.stats, arrays.counts, leaves, pts,
+                      meta, due, prune_eye_fills, rng, t.spec, t.table, t.weights,
+                      self.pass_prior, self.temperature)
 
     def _priors(self, board: Board, mask: np.ndarray) -> np.ndarray:
         points = mask[:-1]
