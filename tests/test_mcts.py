@@ -311,7 +311,7 @@ def test_puct_and_backup_against_hand_worked_numbers():
     arrays.stats[[e0, e1, e2], kernels.W] = [1, -1, 0]
     pass_edge = arrays.edge_range(node)[-1]
     arrays.stats[pass_edge, kernels.PRIOR] = 0.0
-    params = np.array([0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0])  # c_puct = 1, first-play urgency 0
+    params = np.array([0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])  # c_puct 1, fpu 0
     # sqrt(N) = sqrt(3): e0 0.5 + 0.5 * 1.732 / 3 = 0.789; e1 -1 + 0.3 * 1.732 / 2 = -0.740;
     # e2 0 + 0.2 * 1.732 / 1 = 0.346.
     assert kernels.select_edge(arrays.nodes, arrays.edges, arrays.stats, node, kernels.PUCT,
@@ -326,6 +326,16 @@ def test_puct_and_backup_against_hand_worked_numbers():
     arrays.stats[e0, kernels.W] = 1
     assert kernels.select_edge(arrays.nodes, arrays.edges, arrays.stats, node, kernels.PUCT,
                                params) == e2
+    # Relative first-play urgency: the node's mean value is (1 - 1 + 0) / 11 = 0; minus 0.5
+    # gives e2 a Q of -0.5 and a score of -0.5 + 3.317 = 2.817, still first; with a
+    # reduction of 3: -3 + 3.317 = 0.317, under e1's -1 + 5 * 0.3 * 3.317 / 2 = 1.488.
+    params[7], params[8] = 1.0, 0.5
+    assert kernels.select_edge(arrays.nodes, arrays.edges, arrays.stats, node, kernels.PUCT,
+                               params) == e2
+    params[8] = 3.0
+    assert kernels.select_edge(arrays.nodes, arrays.edges, arrays.stats, node, kernels.PUCT,
+                               params) == e1
+    params[7], params[8] = 0.0, 0.0
     # Backup of a +1 for the player to move at the leaf (White, after Black's move at e2)
     # under virtual loss 3: the edge counts one visit and a loss for Black.
     leaf = arrays.new_root(WHITE)
@@ -350,7 +360,7 @@ def test_rave_blend_and_prior_bonus_against_hand_worked_numbers():
     arrays.edges[arrays.edge_range(node)[-1], kernels.LEGAL] = 0  # leave the pass out
     # c_rave 0, b = 0: beta = n~ / (n + n~). e0: beta 0.75, value 0.25 * 0.5 + 0.75 * 0.5 =
     # 0.5; e1: beta 0.9, value 0.1 * 0 + 0.9 * 0.1 = 0.09. RAVE alone picks e0.
-    params = np.array([0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0])
+    params = np.array([0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0])
     assert kernels.select_edge(arrays.nodes, arrays.edges, arrays.stats, node, kernels.RAVE,
                                params) == e0
     # Prior weight 1, N = 4, sqrt(N) = 2: e0 0.5 + 0.1 * 2 / 4 = 0.55; e1 0.09 + 0.9 * 2 / 2 =

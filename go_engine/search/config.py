@@ -52,7 +52,12 @@ class SearchConfig:
         rave_first_play_urgency: value of an edge with no visit and no AMAF statistics yet.
         rave_prior_weight: weight of PUCT's prior term ``P sqrt(N) / (1 + n)`` added to RAVE's
             score, so the tree policy's priors (``priors=tree``) guide RAVE as they guide PUCT.
-        first_play_urgency: Q given to unvisited children under PUCT, in [-1, 1].
+        first_play_urgency: Q given to unvisited children under PUCT, in [-1, 1] (AlphaGo
+            Zero: 0).
+        relative_fpu: under PUCT, an unvisited child's Q is instead its parent's mean value
+            minus ``fpu_reduction`` (Leela Zero's rule).
+        fpu_reduction: see ``relative_fpu`` (values in [-1, 1]; Leela Zero's 0.25 on a
+            [0, 1] scale is 0.5 here).
         mixing_lambda: leaf value ``(1 - lambda) * v + lambda * z``, z the rollout result and v
             the value evaluator's (AlphaGo: 0.5). With no value evaluator the rollout alone is
             used, whatever lambda says.
@@ -90,6 +95,8 @@ class SearchConfig:
     rave_first_play_urgency: float = 1.0
     rave_prior_weight: float = 0.0
     first_play_urgency: float = 0.0
+    relative_fpu: bool = False
+    fpu_reduction: float = 0.5
     mixing_lambda: float = 1.0
     virtual_loss: float = 3.0
     batch_size: int = 8

@@ -160,7 +160,8 @@ class MCTS:
         self._formula = FORMULAS[Selection(config.selection)]
         self._params = np.array([config.c_uct, config.c_puct, config.first_play_urgency,
                                  config.c_rave, config.rave_bias ** 2,
-                                 config.rave_first_play_urgency, config.rave_prior_weight])
+                                 config.rave_first_play_urgency, config.rave_prior_weight,
+                                 float(config.relative_fpu), config.fpu_reduction])
         # With several rollout threads, up to 2 * threads rounds are in flight (selected, their
         # rollouts running or queued) while this thread selects and backs up others; each slot
         # has its own scratch and random stream, so a round's result does not depend on which

@@ -153,10 +153,13 @@ def select_edge(nodes, edges, stats, node, formula, params):
     """The edge of ``node`` with the best score under ``formula``.
 
     ``params``: ``[c_uct, c_puct, first_play_urgency, c_rave, rave_bias ** 2, rave_fpu,
-    rave_prior_weight]``.
+    rave_prior_weight, relative_fpu (0 or 1), fpu_reduction]``.
 
     * UCT:  Q + c_uct sqrt(ln N / n); unvisited edges first, by prior then tiebreak.
-    * PUCT: Q + c_puct P sqrt(N) / (1 + n), Q = first_play_urgency when n = 0 (AlphaGo).
+    * PUCT: Q + c_puct P sqrt(N) / (1 + n), Q = first_play_urgency when n = 0 (AlphaGo), or
+      with ``relative_fpu`` the node's mean value over its visits minus ``fpu_reduction``
+      (Leela Zero's first-play urgency: an unexplored move is taken to be somewhat worse than
+      the moves tried so far, so the search widens less where it is losing).
     * RAVE: (1 - beta) Q + beta Q~ + c_rave sqrt(ln N / (n + 1)), beta = n~ / (n + n~ +
       4 b^2 n n~) (Gelly & Silver 2011); ``rave_fpu`` when an edge has no statistics at all;
       plus the prior bonus ``rave_prior_weight * P sqrt(N) / (1 + n)``, PUCT's term, so that
@@ -165,8 +168,13 @@ def select_edge(nodes, edges, stats, node, formula, params):
     first = nodes[node, FIRST_EDGE]
     last = first + nodes[node, NUM_EDGES]
     total = 0.0
+    total_w = 0.0
     for e in range(first, last):
         total += stats[e, N]
+        total_w += stats[e, W]
+    fpu = params[2]
+    if params[7] > 0:
+        fpu = (total_w / total if total > 0 else 0.0) - params[8]
     log_total = math.log(max(total, 1.0))
     sqrt_total = math.sqrt(total)
     best = -1
@@ -183,7 +191,7 @@ def select_edge(nodes, edges, stats, node, formula, params):
                 score = 1e9 + stats[e, PRIOR]
         elif formula == PUCT:
             if n == 0:
-                q = params[2]
+                q = fpu
             score = q + params[1] * stats[e, PRIOR] * sqrt_total / (1.0 + n)
         else:
             n_amaf = stats[e, AMAF_N]
