@@ -443,3 +443,20 @@ def test_compiled_tree_policy_expansion_gives_the_evaluators_priors(seed):
     assert sorted(flat) == list(np.flatnonzero(candidates))
     assert np.allclose(arrays.stats[edges, kernels.PRIOR], expected[flat], rtol=1e-6, atol=0)
     assert abs(arrays.stats[edges, kernels.PRIOR].sum() - 1.0) < 1e-5
+
+
+def test_policy_temperatures_reach_the_search():
+    config = SearchConfig(playouts=16, rollouts="trained", priors="tree",
+                          rollout_temperature=2.0, tree_policy_temperature=0.5)
+    mcts = MCTS(config)
+    board = Board(9)
+    board.play(40)
+    # Temperature 2 takes the square root of every unnormalised move weight.
+    base = MCTS(SearchConfig(playouts=16, rollouts="trained")).rollouts.policy
+    hot = mcts.rollouts.policy.move_weights(board)
+    cold = base.move_weights(board)
+    legal = cold > 0
+    assert np.allclose(hot[legal], np.sqrt(cold[legal]), rtol=1e-5)
+    assert mcts.evaluator.temperature == 0.5
+    with pytest.raises(ValueError):
+        SearchConfig(rollout_temperature=0.0)

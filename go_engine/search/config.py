@@ -76,6 +76,10 @@ class SearchConfig:
             rollout policy, shipped in ``go_engine/search/weights``).
         priors: ``uniform`` or ``tree`` (the shipped tree policy) when the search is given no
             evaluator; a network evaluator replaces both.
+        rollout_temperature: softmax temperature of the trained rollout policy (1: as
+            trained; a policy that predicts experts best need not make the best rollouts,
+            Huang, Coulom & Lin 2010, "Monte-Carlo simulation balancing in practice").
+        tree_policy_temperature: softmax temperature of the tree policy's priors.
         rollout_threads: threads running rollouts (numba nogil kernels), the calling thread
             included; with two or more, rounds of ``batch_size`` leaves overlap (see
             :mod:`go_engine.search.mcts`), 2 in flight per thread.
@@ -108,6 +112,8 @@ class SearchConfig:
     resign_min_visits: int = 200
     rollouts: Rollouts = Rollouts.LIGHT
     priors: Priors = Priors.UNIFORM
+    rollout_temperature: float = 1.0
+    tree_policy_temperature: float = 1.0
     rollout_threads: int = 1
     reuse_tree: bool = True
     prune_eye_fills: bool = True
@@ -123,6 +129,8 @@ class SearchConfig:
             raise ValueError("mixing_lambda must lie in [0, 1]")
         if self.batch_size < 1 or self.rollout_threads < 1 or self.expand_threshold < 1:
             raise ValueError("batch_size, rollout_threads and expand_threshold must be >= 1")
+        if self.rollout_temperature <= 0 or self.tree_policy_temperature <= 0:
+            raise ValueError("policy temperatures must be positive")
         if not 0.0 <= self.resign_threshold < 0.5:
             raise ValueError("resign_threshold must lie in [0, 0.5)")
 

@@ -44,6 +44,7 @@ from go_engine.rules.masks import masks
 from go_engine.search import tree as kernels
 from go_engine.search.config import Priors, Rollouts, SearchConfig, Selection
 from go_engine.search.evaluation import Evaluator, RolloutBatch, RolloutRunner, UniformEvaluator
+from go_engine.search.policy_model import default_policy
 from go_engine.search.rollout_policy import RolloutPolicy
 from go_engine.search.tree import TreeArrays
 
@@ -134,7 +135,7 @@ def default_evaluator(config: SearchConfig) -> Evaluator:
     if config.priors == Priors.TREE_POLICY:
         from go_engine.search.tree_policy import TreePolicyEvaluator
 
-        return TreePolicyEvaluator()
+        return TreePolicyEvaluator(temperature=config.tree_policy_temperature)
     return UniformEvaluator()
 
 
@@ -149,7 +150,12 @@ class MCTS:
     def __init__(self, config: SearchConfig, evaluator: Evaluator | None = None) -> None:
         self.config = config
         self.evaluator = evaluator or default_evaluator(config)
-        policy = RolloutPolicy() if config.rollouts == Rollouts.TRAINED else None
+        policy = None
+        if config.rollouts == Rollouts.TRAINED:
+            model = default_policy("rollout")
+            if config.rollout_temperature != 1.0:
+                model = model.with_temperature(config.rollout_temperature)
+            policy = RolloutPolicy(model)
         self.rollouts = RolloutRunner(config.rollout_threads, config.seed,
                                       config.max_rollout_moves_factor, policy)
         self.rng = np.random.default_rng(config.seed)

@@ -93,6 +93,15 @@ class LinearPolicy:
         """Patterns in the dictionary."""
         return int(self.pattern_keys.shape[0])
 
+    def with_temperature(self, temperature: float) -> LinearPolicy:
+        """A copy whose softmax runs at ``temperature`` (weights divided by it: below 1
+        sharper, above 1 flatter)."""
+        if temperature <= 0:
+            raise ValueError("temperature must be positive")
+        info = dict(self.info, temperature=temperature)
+        return LinearPolicy(self.kind, self.spec.copy(), self.pattern_keys.copy(),
+                            self.weights / np.float32(temperature), info)
+
     def pattern_counts(self) -> dict[str, int]:
         """Patterns per kind: ``3x3``, ``response``, ``diamond``, ``nakade``."""
         tags = self.pattern_keys >> pat.TAG_SHIFT
