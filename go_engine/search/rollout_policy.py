@@ -52,6 +52,11 @@ point listed already): there the kernels write unconditionally and count conditi
 (:func:`_mark`, :func:`_touch_row`, :func:`_add_overlay`), each write harmless when it is not
 counted. This, too, leaves every product and sum as it was.
 
+So does numba's support for negative indices, a fix-up on every access through a signed index
+(a few instructions and a load of the dimension): the kernels of a move cast the points, rows
+and counts they index with, read or worked out at run time and never negative, to unsigned at
+the access (:func:`_u`).
+
 Own-eye fills (in the sense of :func:`~go_engine.rules.board_core.is_eye_like`) get weight 0 in
 rollouts, so they end like light playouts: when neither side has a move left, both pass.
 Tests check every kept array and weight against a recount from scratch, and the draw weights
@@ -154,6 +159,15 @@ N_CTR = 7
 CONTEXT_KEY = 7  # the column of a context's key in the int64 view of the context table
 
 
+@njit(cache=True, inline="always", _nrt=False)
+def _u(index):
+    """A non-negative ``index`` as an unsigned integer. numba reads ``a[i]`` through a signed
+    ``i`` as ``a[i + n if i < 0 else i]``, a few instructions and a load of the dimension per
+    access, which add up in the loops that run for every point of a move. (Mixing unsigned with
+    signed integers in arithmetic makes floats in numba: cast at the access, not before.)"""
+    return np.uint64(index)
+
+
 @intrinsic
 def _prefetch(typingctx, array, index):
     """Ask the processor to fetch element ``index`` of C-contiguous ``array`` (flat index) into
@@ -233,14 +247,14 @@ def point_weight(pts, floats, lib3, p, width, own, code, model, allow_eye):
     weight) for almost every point; the board is asked only when the table says so.
     """
     spec, table, grid3, contexts, exp_weights, context_keys, nakade = model
-    weight = np.float64(grid3[code])
+    weight = np.float64(grid3[_u(code)])
     if weight < 0.0:
         weight = _slow_weight(pts, lib3, p, width, own, code, -weight, spec, table,
                               exp_weights, allow_eye)
     elif allow_eye:
         weight = _slow_weight(pts, lib3, p, width, own, code, -1.0, spec, table, exp_weights,
                               allow_eye)
-    return weight * floats[F_LINE_WEIGHT, p]
+    return weight * floats[F_LINE_WEIGHT, _u(p)]
 
 
 @njit(cache=True, inline="always", _nrt=False)
@@ -248,8 +262,8 @@ def _sum_row(floats, color, row, width):
     total = 0.0
     start = row * width
     for p in range(start + 1, start + width - 1):
-        total += floats[color, p]
-    floats[F_ROW_SUM + color, row] = total
+        total += floats[color, _u(p)]
+    floats[F_ROW_SUM + color, _u(row)] = total
 
 
 @njit(cache=True, inline="always", _nrt=False)
@@ -262,10 +276,10 @@ def _sum_two_rows(floats, color, row, other, width):
     start = row * width
     start_other = other * width
     for i in range(1, width - 1):
-        total += floats[color, start + i]
-        total_other += floats[color, start_other + i]
-    floats[F_ROW_SUM + color, row] = total
-    floats[F_ROW_SUM + color, other] = total_other
+        total += floats[color, _u(start + i)]
+        total_other += floats[color, _u(start_other + i)]
+    floats[F_ROW_SUM + color, _u(row)] = total
+    floats[F_ROW_SUM + color, _u(other)] = total_other
 
 
 @njit(cache=True, _nrt=False)
@@ -310,12 +324,12 @@ def _mark(ints, ctr, q):
     """Put ``q`` in both colours' pending lists (once). Without branches on the marks
     (whether a point is listed already is random to a branch predictor): ``q`` is written
     after each list, and counted where it was not listed."""
-    flags = ints[I_PENDING_MARK, q]
+    flags = ints[I_PENDING_MARK, _u(q)]
     for color in (BLACK, WHITE):
         count = ctr[C_PENDING + color]
-        ints[I_PENDING + color, count] = q
+        ints[I_PENDING + color, _u(count)] = q
         ctr[C_PENDING + color] = count + (flags & color == 0)
-    ints[I_PENDING_MARK, q] = 3
+    ints[I_PENDING_MARK, _u(q)] = 3
 
 
 @njit(cache=True, inline="always", _nrt=False)
@@ -323,14 +337,14 @@ def _mark_around(pts, ints, ctr, p, width):
     """Mark the empty points of the 3x3 block centred on ``p`` pending for both colours."""
     for q in (p - width - 1, p - width, p - width + 1, p - 1, p, p + 1, p + width - 1,
               p + width, p + width + 1):
-        if pts[core.COLOR, q] == EMPTY:
+        if pts[core.COLOR, _u(q)] == EMPTY:
             _mark(ints, ctr, q)
 
 
 @njit(cache=True, inline="always", _nrt=False)
 def _set_field(ints, q, shift, bits, value):
     """Write ``value`` into the field of ``q``'s 3x3 code at ``shift`` (``bits`` wide)."""
-    ints[I_CODE, q] = (ints[I_CODE, q] & ~(((1 << bits) - 1) << shift)) | (value << shift)
+    ints[I_CODE, _u(q)] = (ints[I_CODE, _u(q)] & ~(((1 << bits) - 1) << shift)) | (value << shift)
 
 
 @njit(cache=True, _nrt=False)
@@ -355,7 +369,7 @@ def _set_diagonal(ints, s, width, state):
 @njit(cache=True, inline="always", _nrt=False)
 def _black_state(pts, lib3, head):
     """The 3-bit state of a stone of the chain at ``head`` seen by Black."""
-    return (1 if pts[core.COLOR, head] == BLACK else 4) + lib3[head]
+    return (1 if pts[core.COLOR, _u(head)] == BLACK else 4) + lib3[_u(head)]
 
 
 @njit(cache=True, inline="always", _nrt=False)
@@ -366,13 +380,13 @@ def _mark_liberties(pts, ints, ctr, head, width):
     state = _black_state(pts, ints[I_LIB3], head)
     stone = head
     while True:
-        if ints[I_STATE, stone] != state:  # (the codes around a stone hold its kept state)
-            ints[I_STATE, stone] = state
+        if ints[I_STATE, _u(stone)] != state:  # (the codes around a stone hold its kept state)
+            ints[I_STATE, _u(stone)] = state
             _set_orthogonal(ints, stone, width, state)
         for q in (stone - width, stone - 1, stone + 1, stone + width):
-            if pts[core.COLOR, q] == EMPTY:
+            if pts[core.COLOR, _u(q)] == EMPTY:
                 _mark(ints, ctr, q)
-        stone = pts[core.NEXT, stone]
+        stone = pts[core.NEXT, _u(stone)]
         if stone == head:
             break
 
@@ -381,8 +395,8 @@ def _mark_liberties(pts, ints, ctr, head, width):
 def _chain_lib3(pts, head, width):
     """:func:`~go_engine.search.patterns.chain_lib3`, from the board's pseudo-liberties where
     they settle it (three chains in four), so that only the rest walk the chain."""
-    count = pts[core.LIB_COUNT, head]
-    if pts[core.SIZE, head] <= 2:
+    count = pts[core.LIB_COUNT, _u(head)]
+    if pts[core.SIZE, _u(head)] <= 2:
         return min(count, 3)  # two adjacent stones never share a neighbour: all distinct
     if count >= 9:
         return 3  # a point is a liberty of at most four stones, so two points count <= 8
@@ -399,8 +413,8 @@ def _remember(ints, row, old_row, count, head, libs):
     for i in range(count):
         if ints[row, i] == head:
             return count
-    ints[row, count] = head
-    ints[old_row, count] = libs
+    ints[row, _u(count)] = head
+    ints[old_row, _u(count)] = libs
     return count + 1
 
 
@@ -413,20 +427,21 @@ def _capture_list(pts, ints, ctr, q, color, width):
     n_opp = 0
     n_cap = 0
     for n in (q - width, q - 1, q + 1, q + width):
-        c = pts[core.COLOR, n]
+        c = pts[core.COLOR, _u(n)]
         if c == color:
-            own_before = min(own_before, lib3[pts[core.HEAD, n]])
+            own_before = min(own_before, lib3[_u(pts[core.HEAD, _u(n)])])
         elif c == 3 - color:
-            head = pts[core.HEAD, n]
-            if lib3[head] != 1:
-                n_opp = _remember(ints, I_OPP, I_OPP_OLD, n_opp, head, lib3[head])
-            elif ints[I_CAPTURED, head] != ctr[C_CAP_STAMP]:
+            head = pts[core.HEAD, _u(n)]
+            libs = lib3[_u(head)]
+            if libs != 1:
+                n_opp = _remember(ints, I_OPP, I_OPP_OLD, n_opp, head, libs)
+            elif ints[I_CAPTURED, _u(head)] != ctr[C_CAP_STAMP]:
                 stone = head
                 while True:
-                    ints[I_CAPTURED, stone] = ctr[C_CAP_STAMP]
-                    ints[I_CAP_LIST, n_cap] = stone
+                    ints[I_CAPTURED, _u(stone)] = ctr[C_CAP_STAMP]
+                    ints[I_CAP_LIST, _u(n_cap)] = stone
                     n_cap += 1
-                    stone = pts[core.NEXT, stone]
+                    stone = pts[core.NEXT, _u(stone)]
                     if stone == head:
                         break
     return n_cap, n_opp, own_before
@@ -448,21 +463,22 @@ def play_update(pts, meta, zob, ints, floats, ctr, model, q, color):
     for k in range(n_cap):
         s = ints[I_CAP_LIST, k]
         for n in (s - width, s - 1, s + 1, s + width):
-            if pts[core.COLOR, n] == color:
-                head = pts[core.HEAD, n]
-                n_gain = _remember(ints, I_GAIN, I_GAIN_OLD, n_gain, head, lib3[head])
+            if pts[core.COLOR, _u(n)] == color:
+                head = pts[core.HEAD, _u(n)]
+                n_gain = _remember(ints, I_GAIN, I_GAIN_OLD, n_gain, head, lib3[_u(head)])
     core.play_stone(pts, meta, zob, q, color)
     _mark(ints, ctr, q)
-    mine = pts[core.HEAD, q]
+    mine = pts[core.HEAD, _u(q)]
     libs = _chain_lib3(pts, mine, width)
-    lib3[mine] = libs
-    ints[I_STATE, q] = _black_state(pts, lib3, mine)
-    _set_orthogonal(ints, q, width, ints[I_STATE, q])
+    lib3[_u(mine)] = libs
+    state = _black_state(pts, lib3, mine)
+    ints[I_STATE, _u(q)] = state
+    _set_orthogonal(ints, q, width, state)
     _set_diagonal(ints, q, width, 2 if color == BLACK else 3)
     _mark_around(pts, ints, ctr, q, width)
     for k in range(n_cap):
         s = ints[I_CAP_LIST, k]
-        ints[I_STATE, s] = 0
+        ints[I_STATE, _u(s)] = 0
         _set_orthogonal(ints, s, width, 0)
         _set_diagonal(ints, s, width, 0)
         _mark_around(pts, ints, ctr, s, width)
@@ -471,14 +487,14 @@ def play_update(pts, meta, zob, ints, floats, ctr, model, q, color):
     for k in range(n_opp):
         head = ints[I_OPP, k]
         libs = _chain_lib3(pts, head, width)
-        lib3[head] = libs
+        lib3[_u(head)] = libs
         if libs <= 2 or ints[I_OPP_OLD, k] <= 2:
             _mark_liberties(pts, ints, ctr, head, width)
     for k in range(n_gain):
-        head = pts[core.HEAD, ints[I_GAIN, k]]
+        head = pts[core.HEAD, _u(ints[I_GAIN, k])]
         if head != mine:
-            lib3[head] = _chain_lib3(pts, head, width)
-        if lib3[head] <= 2 or ints[I_GAIN_OLD, k] <= 2:
+            lib3[_u(head)] = _chain_lib3(pts, head, width)
+        if lib3[_u(head)] <= 2 or ints[I_GAIN_OLD, k] <= 2:
             _mark_liberties(pts, ints, ctr, head, width)
 
 
@@ -500,7 +516,7 @@ def _stage_pending(ints, ctr, color, grid3):
     """Note the 3x3 codes of ``color``'s stale points as ``color`` sees them (White's is a
     colour swap, worked out once here) and ask for their entries of the folded 3x3 table."""
     for k in range(ctr[C_PENDING + color]):
-        code = ints[I_CODE, ints[I_PENDING + color, k]]
+        code = ints[I_CODE, _u(ints[I_PENDING + color, k])]
         if color == WHITE:
             code = pat.swap_3x3(code)
         ints[I_PENDING_CODE, k] = code
@@ -516,14 +532,15 @@ def _refresh_staged(pts, ints, floats, ctr, color, width, model):
     n_rows = 0
     for k in range(ctr[C_PENDING + color]):
         p = ints[I_PENDING + color, k]
-        ints[I_PENDING_MARK, p] &= 3 - color
+        q = _u(p)
+        ints[I_PENDING_MARK, q] &= 3 - color
         weight = 0.0
-        if pts[core.COLOR, p] == EMPTY:
+        if pts[core.COLOR, q] == EMPTY:
             weight = point_weight(pts, floats, lib3, p, width, color, ints[I_PENDING_CODE, k],
                                   model, allow_eye)
-        changed = weight != floats[color, p]
-        floats[color, p] = weight
-        n_rows = _touch_row(ints, ctr, ints[I_ROW, p], n_rows, changed)
+        changed = weight != floats[color, q]
+        floats[color, q] = weight
+        n_rows = _touch_row(ints, ctr, ints[I_ROW, q], n_rows, changed)
     ctr[C_PENDING + color] = 0
     for k in range(0, n_rows - 1, 2):
         _sum_two_rows(floats, color, ints[I_ROW_LIST, k], ints[I_ROW_LIST, k + 1], width)
@@ -536,10 +553,10 @@ def _touch_row(ints, ctr, row, count, changed):
     """List ``row`` (once per stamp) when ``changed``; return the new count. Branch-free, as
     :func:`_mark` (the row is written after the list either way, and stamped only when
     ``changed``)."""
-    mark = ints[I_ROW_MARK, row]
+    mark = ints[I_ROW_MARK, _u(row)]
     stamp = ctr[C_ROW_STAMP]
-    ints[I_ROW_MARK, row] = stamp if changed else mark
-    ints[I_ROW_LIST, count] = row
+    ints[I_ROW_MARK, _u(row)] = stamp if changed else mark
+    ints[I_ROW_LIST, _u(count)] = row
     return count + (changed & (mark != stamp))
 
 
@@ -558,30 +575,32 @@ def _add_overlay(ints, floats, p, factor, base, count, stamp):
     is random to a branch predictor): the list slot is taken by the next point, and its marks
     change nothing (its weight is 0 in the draw's scan, and it adds 0 to the row's saved sum).
     """
-    ints[I_OV_MARK, p] = stamp
-    ints[I_OV_LIST, count] = p
-    floats[F_OV_FACTOR, p] = factor
-    floats[F_OV_WEIGHT, p] = base * factor
-    floats[F_ROW_SAVED, ints[I_ROW, p]] += base
+    q = _u(p)
+    ints[I_OV_MARK, q] = stamp
+    ints[I_OV_LIST, _u(count)] = p
+    floats[F_OV_FACTOR, q] = factor
+    floats[F_OV_WEIGHT, q] = base * factor
+    floats[F_ROW_SAVED, _u(ints[I_ROW, q])] += base
     return count + (base > 0.0)
 
 
 @njit(cache=True, inline="always", _nrt=False)
 def _far_state(ints, p, dr, dc, width):
-    r = ints[I_ROW, p] + dr
-    c = ints[I_COL, p] + dc
+    r = ints[I_ROW, _u(p)] + dr
+    c = ints[I_COL, _u(p)] + dc
     if r < 0 or c < 0 or r >= width or c >= width:
         return pat.STATE_OFF
-    return ints[I_STATE, r * width + c]
+    return ints[I_STATE, _u(r * width + c)]
 
 
 @njit(cache=True, inline="always", _nrt=False)
 def _diamond_code(ints, p, width):
     """:func:`~go_engine.search.patterns.code_diamond` seen by Black, from the kept states."""
-    code = (ints[I_STATE, p - width] | ints[I_STATE, p + 1] << 3 | ints[I_STATE, p + width] << 6
-            | ints[I_STATE, p - 1] << 9 | ints[I_STATE, p - width + 1] << 12
-            | ints[I_STATE, p + width + 1] << 15 | ints[I_STATE, p + width - 1] << 18
-            | ints[I_STATE, p - width - 1] << 21)
+    state = ints[I_STATE]
+    code = (state[_u(p - width)] | state[_u(p + 1)] << 3 | state[_u(p + width)] << 6
+            | state[_u(p - 1)] << 9 | state[_u(p - width + 1)] << 12
+            | state[_u(p + width + 1)] << 15 | state[_u(p + width - 1)] << 18
+            | state[_u(p - width - 1)] << 21)
     return (code | _far_state(ints, p, -2, 0, width) << 24 | _far_state(ints, p, 0, 2, width) << 27
             | _far_state(ints, p, 2, 0, width) << 30 | _far_state(ints, p, 0, -2, width) << 33)
 
@@ -623,7 +642,7 @@ def _context_key(ints, last, width, color):
     (place ``i`` of the board's diamond is place ``SYMMETRY_PERM[s, i]`` of the key's row of
     response weights)."""
     code = _diamond_code(ints, last, width)
-    centre = ints[I_STATE, last]
+    centre = ints[I_STATE, _u(last)]
     if color == WHITE:
         code = pat.swap_diamond(code)
         centre = pat.swap_state(centre)
@@ -646,7 +665,7 @@ def _context_slot(context_keys, key):
     mask = context_keys.shape[0] - 1
     i = pat._slot(key, mask)
     while True:
-        k = context_keys[i, CONTEXT_KEY]
+        k = context_keys[_u(i), CONTEXT_KEY]
         if k == key:
             return i
         if k == -1:
@@ -777,10 +796,11 @@ def _overlay_ring(pts, ints, floats, ctr, centre, near, far, width, color, count
 
 @njit(cache=True, inline="always", _nrt=False)
 def _overlay_diamond(pts, ints, floats, ctr, last, last2, width, color, count, spec, nakade,
-                     contexts, context_keys, context, symmetry, exp_weights):
+                     contexts, context_keys, context, symmetry, exp_weights, listed):
     """Add the candidates of the last move's diamond: response pattern (``context`` and
     ``symmetry`` from :func:`_context_key`, -1: none), neighbour, distances and nakade (the
-    features of :func:`overlay_keys`).
+    features of :func:`overlay_keys`). ``listed``: the one point the overlay may hold already
+    (the ko point), or -1; a compare with it spares a read of the overlay marks per point.
 
     Every scalar is read once into a local: the compiler must assume that a store into one
     array may change any other, so a value read from an array inside the loop is read again
@@ -807,12 +827,12 @@ def _overlay_diamond(pts, ints, floats, ctr, last, last2, width, color, count, s
         if i >= 8 and (r < 1 or r > width - 2 or c < 1 or c > width - 2):
             continue  # (the 8 neighbours are on the padded board, where the border weighs 0)
         p = r * width + c
-        base = floats[color, p]
-        if ints[I_OV_MARK, p] == stamp:  # (weight 0: see _add_overlay)
+        base = floats[color, _u(p)]
+        if p == listed:  # (the ko point, listed with factor 0)
             continue
         factor = 1.0
         if response >= 0:
-            factor *= contexts[response, pat.SYMMETRY_PERM[symmetry, i]]
+            factor *= contexts[response, _u(pat.SYMMETRY_PERM[symmetry, i])]
         if neighbour and i < 8:
             factor *= exp_weights[F_NEIGHBOUR + i]
         if i < 4:
@@ -822,8 +842,8 @@ def _overlay_diamond(pts, ints, floats, ctr, last, last2, width, color, count, s
         if use_last2:
             d = min(abs(r - row2) + abs(c - col2), MAX_DISTANCE)
             if 0 < d <= max_distance:
-                factor *= exp_weights[F_DIST_LAST2 + d - 1]
-        if captures and ints[I_CAPTURED, p] == cap_stamp:
+                factor *= exp_weights[_u(F_DIST_LAST2 + d - 1)]
+        if captures and ints[I_CAPTURED, _u(p)] == cap_stamp:
             factor *= _nakade_factor(ints, ctr, p, width, nakade)
         count = _add_overlay(ints, floats, p, factor, base, count, stamp)
     return count
@@ -847,11 +867,11 @@ def _overlay_near_last2(pts, ints, floats, ctr, last2, width, color, count, spec
         if i >= 8 and (r < 1 or r > width - 2 or c < 1 or c > width - 2):
             continue
         p = r * width + c
-        base = floats[color, p]
-        if ints[I_OV_MARK, p] == stamp:  # (weight 0: see _add_overlay)
+        base = floats[color, _u(p)]
+        if ints[I_OV_MARK, _u(p)] == stamp:  # (weight 0: see _add_overlay)
             continue
         factor = dist1 if i < 4 else dist2
-        if captures and ints[I_CAPTURED, p] == cap_stamp:
+        if captures and ints[I_CAPTURED, _u(p)] == cap_stamp:
             factor *= _nakade_factor(ints, ctr, p, width, nakade)
         count = _add_overlay(ints, floats, p, factor, base, count, stamp)
     return count
@@ -888,12 +908,15 @@ def _build_overlay(pts, meta, ints, floats, ctr, model, context, symmetry):
         floats[F_ROW_SAVED, row] = 0.0
     count = 0
     ko = meta[core.M_KO_POINT]
+    listed = -1
     if ko >= 0 and floats[color, ko] > 0.0:
         count = _add_overlay(ints, floats, ko, 0.0, floats[color, ko], count, ctr[C_OV_STAMP])
+        listed = ko
     max_distance = spec[SPEC_MAX_DISTANCE]
     if last >= 0:
         count = _overlay_diamond(pts, ints, floats, ctr, last, last2, width, color, count, spec,
-                                 nakade, contexts, context_keys, context, symmetry, exp_weights)
+                                 nakade, contexts, context_keys, context, symmetry, exp_weights,
+                                 listed)
         if max_distance > 2:
             count = _overlay_ring(pts, ints, floats, ctr, last, 3, max_distance, width, color,
                                   count, last, last2, spec, nakade, exp_weights)
@@ -930,7 +953,7 @@ def _draw(ints, floats, ctr, color, count, width, rng):
     stamp = ctr[C_OV_STAMP]
     extra = 0.0
     for k in range(count):
-        extra += floats[F_OV_WEIGHT, ints[I_OV_LIST, k]]
+        extra += floats[F_OV_WEIGHT, _u(ints[I_OV_LIST, k])]
     total = extra
     for r in range(1, width - 1):
         total += max(floats[rows, r] - floats[F_ROW_SAVED, r], 0.0)
@@ -940,7 +963,7 @@ def _draw(ints, floats, ctr, color, count, width, rng):
     fallback = -1
     for k in range(count):
         p = ints[I_OV_LIST, k]
-        weight = floats[F_OV_WEIGHT, p]
+        weight = floats[F_OV_WEIGHT, _u(p)]
         if weight > 0.0:
             if u < weight:
                 return p
@@ -954,7 +977,7 @@ def _draw(ints, floats, ctr, color, count, width, rng):
             u -= s
             continue
         for p in range(r * width + 1, r * width + width - 1):
-            weight = floats[color, p] if ints[I_OV_MARK, p] != stamp else 0.0
+            weight = floats[color, _u(p)] if ints[I_OV_MARK, _u(p)] != stamp else 0.0
             if u < weight:
                 return p
             u -= weight
