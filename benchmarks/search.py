@@ -8,7 +8,7 @@ simulations (a fresh tree each time):
 
 * **search, 1 core**: RAVE with uniform priors and one light rollout per leaf on one thread;
   with ``--engine``, the rollout-only engine's settings instead (``--network none``: PUCT
-  with c_puct 2, tree-policy priors, trained rollouts);
+  with the engine's constants, tree-policy priors, trained rollouts);
 * **search, all cores**: the same with ``--threads`` rollout threads (batches of 8 leaves,
   2 in flight per thread, overlapping the tree's work on the calling thread);
 * **the tree's share**: the part of the one-core search's time spent outside the rollouts
@@ -30,7 +30,7 @@ import time
 
 import numpy as np
 
-from go_engine.cli import ROLLOUT_ONLY_C_PUCT
+from go_engine.cli import ROLLOUT_ONLY_SETTINGS
 from go_engine.rules import board_core as core
 from go_engine.rules.board import Board
 from go_engine.rules.game import Game
@@ -38,8 +38,8 @@ from go_engine.search.config import Priors, Rollouts, SearchConfig, Selection
 from go_engine.search.evaluation import UniformEvaluator
 from go_engine.search.mcts import MCTS
 
-ENGINE_SETTINGS = {"selection": Selection.PUCT, "c_puct": ROLLOUT_ONLY_C_PUCT,
-                   "priors": Priors.TREE_POLICY, "rollouts": Rollouts.TRAINED}
+ENGINE_SETTINGS = {"selection": Selection.PUCT, "priors": Priors.TREE_POLICY,
+                   "rollouts": Rollouts.TRAINED, **ROLLOUT_ONLY_SETTINGS}
 
 
 def simulations_per_second(size: int, playouts: int, runs: int,

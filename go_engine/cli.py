@@ -131,13 +131,20 @@ def network_search_defaults(size: int) -> tuple[float, int]:
     return (0.5, 1) if size >= 13 else (1.0, 8)
 
 
-ROLLOUT_ONLY_C_PUCT = 2.0
-"""PUCT's exploration constant for the rollout-only engine (``--network none``).
+ROLLOUT_ONLY_SETTINGS: dict[str, object] = {
+    "c_puct": 2.0, "relative_fpu": True, "rollout_temperature": 0.7}
+"""What the rollout-only engine (``--network none``) changes in :class:`SearchConfig`.
 
-AlphaGo's 5 (the dataclass default, kept for network priors) spreads the visits of the tree
-policy's weaker priors too thinly: on 9x9 at 0.5 s a move, c_puct 2 beat 5 in 27 of 40 games
-and c_puct 1 won 4 of 21 against 2. Against GNU Go level 10 the gain did not show (81/100
-with 2, 66/76 with 5: within chance), see docs/benchmarks.md."""
+Each was measured on 9x9 at 0.5 s a move in self-play against the settings before it (40
+games each, docs/benchmarks.md); none alone is significant at 95%, all lean the same way:
+
+* ``c_puct`` 2 instead of AlphaGo's 5 (kept for network priors): 27/40; c_puct 1 won 4/21
+  against 2. The tree policy's priors are weaker than a network's, and 5 spread the visits
+  too thinly.
+* ``relative_fpu`` (Leela Zero's first-play urgency, the parent's value minus 0.5): 25/40, and
+  36/40 against GNU Go level 10 at 1 s a move, where c_puct 2 alone won 81/100.
+* ``rollout_temperature`` 0.7 (sharper rollouts than the trained policy's own softmax): 26/40.
+"""
 
 
 def engine_options(args: argparse.Namespace) -> EngineOptions:
@@ -151,7 +158,7 @@ def engine_options(args: argparse.Namespace) -> EngineOptions:
                           rollouts=Rollouts(args.rollouts), priors=Priors(args.priors),
                           resign_threshold=args.resign_threshold)
     if args.network == "none":
-        search = replace(search, c_puct=ROLLOUT_ONLY_C_PUCT)
+        search = replace(search, **ROLLOUT_ONLY_SETTINGS)
     else:
         mixing_lambda, expand_threshold = network_search_defaults(args.size)
         if args.mixing_lambda is not None:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from go_engine.cli import DEFAULT_PLAYOUTS, ROLLOUT_ONLY_C_PUCT, build_parser, engine_options
+from go_engine.cli import DEFAULT_PLAYOUTS, build_parser, engine_options
 from go_engine.rules.game import KoRule
 from go_engine.search.config import Priors, Rollouts, SearchConfig, Selection
 
@@ -76,7 +76,9 @@ def test_the_bundled_network_is_the_default_and_none_turns_it_off():
     assert plain.network == "none" and plain.search.mixing_lambda == 1.0
     assert plain.search.expand_threshold == SearchConfig().expand_threshold
     # The tree policy's priors are weaker than the network's: less exploration without it.
-    assert plain.search.c_puct == ROLLOUT_ONLY_C_PUCT < with_network.search.c_puct == 5.0
+    assert plain.search.c_puct == 2.0 < with_network.search.c_puct == 5.0
+    assert plain.search.relative_fpu and not with_network.search.relative_fpu
+    assert plain.search.rollout_temperature == 0.7 != with_network.search.rollout_temperature
     assert options_for("gtp", "--network", "none", "--set", "c_puct=3").search.c_puct == 3.0
     assert options_for("gtp", "--mixing-lambda", "0").search.mixing_lambda == 0.0
 
