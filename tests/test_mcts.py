@@ -276,6 +276,11 @@ def edge_of(arrays: TreeArrays, node: int, move: int, size: int) -> int:
     return next(e for e in arrays.edge_range(node) if arrays.edges[e, kernels.MOVE] == target)
 
 
+def selected(arrays: TreeArrays, node: int, formula: int, params: np.ndarray) -> int:
+    """The edge the selection formula picks at ``node``."""
+    return kernels.select_edge(arrays.nodes, arrays.edges, arrays.stats, node, formula, params)
+
+
 def test_amaf_credits_each_players_first_moves_along_the_path():
     """A path root -(Black A)-> n1 -(White B)-> leaf, then a rollout where Black played C
     first and White played A (after capturing Black's stone there) and D. Seen from n1, White
@@ -314,27 +319,22 @@ def test_puct_and_backup_against_hand_worked_numbers():
     params = np.array([0.0, 1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0])  # c_puct 1, fpu 0
     # sqrt(N) = sqrt(3): e0 0.5 + 0.5 * 1.732 / 3 = 0.789; e1 -1 + 0.3 * 1.732 / 2 = -0.740;
     # e2 0 + 0.2 * 1.732 / 1 = 0.346.
-    assert kernels.select_edge(arrays.nodes, arrays.edges, arrays.stats, node, kernels.PUCT,
-                               params) == e0
+    assert selected(arrays, node, kernels.PUCT, params) == e0
     # AlphaGo's c_puct = 5: e0 0.5 + 5 * 0.5 * 1.732 / 3 = 1.943; e2 5 * 0.2 * 1.732 = 1.732.
     params[1] = 5.0
-    assert kernels.select_edge(arrays.nodes, arrays.edges, arrays.stats, node, kernels.PUCT,
-                               params) == e0
+    assert selected(arrays, node, kernels.PUCT, params) == e0
     # After 10 visits of e0 (Q = 0.1), sqrt(N) = sqrt(11) = 3.317: e0 0.1 + 5 * 0.5 * 3.317 /
     # 11 = 0.854; e2 5 * 0.2 * 3.317 = 3.317 now wins.
     arrays.stats[e0, kernels.N] = 10
     arrays.stats[e0, kernels.W] = 1
-    assert kernels.select_edge(arrays.nodes, arrays.edges, arrays.stats, node, kernels.PUCT,
-                               params) == e2
+    assert selected(arrays, node, kernels.PUCT, params) == e2
     # Relative first-play urgency: the node's mean value is (1 - 1 + 0) / 11 = 0; minus 0.5
     # gives e2 a Q of -0.5 and a score of -0.5 + 3.317 = 2.817, still first; with a
     # reduction of 3: -3 + 3.317 = 0.317, under e1's -1 + 5 * 0.3 * 3.317 / 2 = 1.488.
     params[7], params[8] = 1.0, 0.5
-    assert kernels.select_edge(arrays.nodes, arrays.edges, arrays.stats, node, kernels.PUCT,
-                               params) == e2
+    assert selected(arrays, node, kernels.PUCT, params) == e2
     params[8] = 3.0
-    assert kernels.select_edge(arrays.nodes, arrays.edges, arrays.stats, node, kernels.PUCT,
-                               params) == e1
+    assert selected(arrays, node, kernels.PUCT, params) == e1
     params[7], params[8] = 0.0, 0.0
     # Backup of a +1 for the player to move at the leaf (White, after Black's move at e2)
     # under virtual loss 3: the edge counts one visit and a loss for Black.
@@ -361,19 +361,16 @@ def test_rave_blend_and_prior_bonus_against_hand_worked_numbers():
     # c_rave 0, b = 0: beta = n~ / (n + n~). e0: beta 0.75, value 0.25 * 0.5 + 0.75 * 0.5 =
     # 0.5; e1: beta 0.9, value 0.1 * 0 + 0.9 * 0.1 = 0.09. RAVE alone picks e0.
     params = np.array([0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0])
-    assert kernels.select_edge(arrays.nodes, arrays.edges, arrays.stats, node, kernels.RAVE,
-                               params) == e0
+    assert selected(arrays, node, kernels.RAVE, params) == e0
     # Prior weight 1, N = 4, sqrt(N) = 2: e0 0.5 + 0.1 * 2 / 4 = 0.55; e1 0.09 + 0.9 * 2 / 2 =
     # 0.99: the prior now wins.
     params[6] = 1.0
-    assert kernels.select_edge(arrays.nodes, arrays.edges, arrays.stats, node, kernels.RAVE,
-                               params) == e1
+    assert selected(arrays, node, kernels.RAVE, params) == e1
     # b = 1 (4 b^2 = 4): e0 beta = 9 / (3 + 9 + 108) = 0.075, value 0.925 * 0.5 + 0.075 * 0.5
     # = 0.5; e1 beta = 9 / (1 + 9 + 36) = 0.196, value 0.0196: 0.55 vs 0.92, still e1; with
     # weight 0.3: e0 0.515, e1 0.0196 + 0.27 = 0.29, so e0.
     params[4], params[6] = 1.0, 0.3
-    assert kernels.select_edge(arrays.nodes, arrays.edges, arrays.stats, node, kernels.RAVE,
-                               params) == e0
+    assert selected(arrays, node, kernels.RAVE, params) == e0
 
 
 def test_rave_gathers_more_amaf_than_real_visits():
