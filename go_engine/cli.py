@@ -136,7 +136,8 @@ ROLLOUT_ONLY_SETTINGS: dict[str, object] = {
 """What the rollout-only engine (``--network none``) changes in :class:`SearchConfig`.
 
 Each was measured on 9x9 at 0.5 s a move in self-play against the settings before it (40
-games each, docs/benchmarks.md); none alone is significant at 95%, all lean the same way:
+games each, docs/benchmarks.md); only the first is significant at 95% alone, the other two
+lean the same way:
 
 * ``c_puct`` 2 instead of AlphaGo's 5 (kept for network priors): 27/40; c_puct 1 won 4/21
   against 2. The tree policy's priors are weaker than a network's, and 5 spread the visits
