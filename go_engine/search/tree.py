@@ -323,10 +323,17 @@ def expand_uniform(nodes, edges, stats, counts, leaf_nodes, leaf_pts, leaf_meta,
             continue
         count = candidate_moves(leaf_pts[b], leaf_meta[b], prune_eye_fills, moves)
         priors = np.full(count, 1.0 / count)
-        tiebreaks = np.empty(count)
-        for i in range(count):
-            tiebreaks[i] = (core.next_random(rng) >> np.uint64(11)) * (1e-6 / 2.0 ** 53)
-        expand(nodes, edges, stats, counts, node, moves[:count], priors, tiebreaks)
+        expand(nodes, edges, stats, counts, node, moves[:count], priors,
+               random_tiebreaks(rng, count))
+
+
+@njit(cache=True)
+def random_tiebreaks(rng, count):
+    """``count`` random tiebreaks in [0, 1e-6), drawn from the xorshift state ``rng``."""
+    tiebreaks = np.empty(count)
+    for i in range(count):
+        tiebreaks[i] = (core.next_random(rng) >> np.uint64(11)) * (1e-6 / 2.0 ** 53)
+    return tiebreaks
 
 
 @njit(cache=True, nogil=True)

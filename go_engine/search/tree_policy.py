@@ -75,10 +75,8 @@ def expand_leaves(nodes, edges, stats, counts, leaf_nodes, leaf_pts, leaf_meta, 
         policy_scores(leaf_pts[b], leaf_meta[b], spec, table, weights, scores)
         priors = np.empty(count)
         softmax_priors(moves[:count], scores, size, pass_prior, temperature, priors)
-        tiebreaks = np.empty(count)
-        for i in range(count):
-            tiebreaks[i] = (core.next_random(rng) >> np.uint64(11)) * (1e-6 / 2.0 ** 53)
-        tree.expand(nodes, edges, stats, counts, node, moves[:count], priors, tiebreaks)
+        tree.expand(nodes, edges, stats, counts, node, moves[:count], priors,
+                    tree.random_tiebreaks(rng, count))
 
 
 @njit(cache=True)
