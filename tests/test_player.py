@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from go_engine.rules.board import Board
 from go_engine.rules.coords import BLACK, RESIGN, WHITE, from_gtp
 from go_engine.rules.game import Game, Rules
@@ -167,3 +169,25 @@ def test_cleanup_never_plays_a_self_atari():
     game.play(from_gtp("A4", 5))
     game.play(game.pass_point)
     assert player.cleanup_move(game) == from_gtp("A5", 5)  # now it captures
+
+
+class _Stop(Exception):
+    pass
+
+
+def test_a_fixed_move_time_counts_the_walk_down_the_tree(monkeypatch):
+    """Following the tree to the new position is part of the move: the search gets what is
+    left of ``seconds`` after it, less the reserve for finishing the move."""
+    ticks = iter([10.0, 10.3])  # genmove starts; the tree has been followed
+    monkeypatch.setattr("go_engine.search.player.time.perf_counter", lambda: next(ticks))
+    player = MCTSPlayer(SearchConfig(playouts=0, seconds=1.0, seed=3))
+    given = []
+
+    def search(position, **limits):
+        given.append(limits["seconds"])
+        raise _Stop
+
+    monkeypatch.setattr(player, "_search", search)
+    with pytest.raises(_Stop):
+        player.genmove(Game(9))
+    assert given == [pytest.approx(1.0 - 0.3 - MCTSPlayer.FINISH_SECONDS)]

@@ -21,6 +21,7 @@ extended); see :mod:`go_engine.search.time_control`.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -72,6 +73,9 @@ class MCTSPlayer:
     PASS_TOLERANCE = 0.05
     # Light playouts behind the dead-stone estimate that judges whether passing loses.
     DEAD_STONE_PLAYOUTS = 200
+    # Kept back from a fixed time per move for what follows the search (choosing the move,
+    # the judgement, the reply), so that the whole move stays within the time.
+    FINISH_SECONDS = 0.005
 
     def __init__(self, config: SearchConfig | None = None,
                  evaluator: Evaluator | None = None) -> None:
@@ -90,8 +94,11 @@ class MCTSPlayer:
         capping it. ``cleanup`` is KGS's cleanup phase: the player does not pass while it sees
         dead stones of the opponent it can attack (:meth:`cleanup_move`). ``progress`` gets the
         statistics every ``progress_every`` seconds (live analysis)."""
+        started = time.perf_counter()
         color = game.to_move if color is None else color
         position = self._position(game, color)
+        if timer is None:
+            seconds = self._seconds_left(seconds, started)
         result = self._search(position, playouts=playouts, seconds=seconds, timer=timer,
                               progress=progress, progress_every=progress_every)
         # The tree belongs to the real game only when the search ran on it.
@@ -138,6 +145,16 @@ class MCTSPlayer:
         position.board.to_move = color
         self.mcts.reset()
         return position
+
+    def _seconds_left(self, seconds: float | None, started: float) -> float:
+        """The search's share of a fixed time per move (0: none) begun at ``started``: walking
+        the tree down the moves since the last search (up to ~10 ms on 9x9) is part of the
+        move, and :attr:`FINISH_SECONDS` is kept for after the search."""
+        seconds = self.config.seconds if seconds is None else seconds
+        if seconds <= 0:
+            return 0.0
+        spent = time.perf_counter() - started + self.FINISH_SECONDS
+        return max(seconds - spent, 0.1 * seconds)
 
     def _search(self, position: Game, *, playouts: int | None, seconds: float | None,
                 timer: MoveTimer | None, progress: Callable[[SearchResult], None] | None,
