@@ -30,25 +30,25 @@ import time
 
 import numpy as np
 
-from go_engine.cli import ROLLOUT_ONLY_SETTINGS
 from go_engine.rules import board_core as core
 from go_engine.rules.board import Board
 from go_engine.rules.game import Game
-from go_engine.search.config import Priors, Rollouts, SearchConfig, Selection
+from go_engine.search.config import SearchConfig, engine_config
 from go_engine.search.evaluation import UniformEvaluator
 from go_engine.search.mcts import MCTS
 
-ENGINE_SETTINGS = {"selection": Selection.PUCT, "priors": Priors.TREE_POLICY,
-                   "rollouts": Rollouts.TRAINED, **ROLLOUT_ONLY_SETTINGS}
 
-
-def simulations_per_second(size: int, playouts: int, runs: int,
-                           **settings) -> tuple[float, float]:
+def simulations_per_second(size: int, playouts: int, runs: int, *, engine: bool = False,
+                           free: bool = False, **settings) -> tuple[float, float]:
     """Median simulations per second of fresh searches from the empty board, and the median
     share of the time spent outside the rollouts (the tree's share; one thread only, where
-    the rollouts run inside :meth:`RolloutRunner.run_in_place`)."""
-    free = settings.pop("free", False)
-    config = SearchConfig(playouts=playouts, seed=1, **settings)
+    the rollouts run inside :meth:`RolloutRunner.run_in_place`). ``engine``: the rollout-only
+    engine's search (:func:`engine_config`) instead of the plain :class:`SearchConfig`;
+    ``free``: a uniform evaluator with a constant value instead of rollouts."""
+    if engine:
+        config = engine_config(size, network=False, playouts=playouts, seed=1, **settings)
+    else:
+        config = SearchConfig(playouts=playouts, seed=1, **settings)
     rates, tree_shares = [], []
     for run in range(runs + 1):  # the first run compiles and warms up
         mcts = MCTS(config, UniformEvaluator(value=0.0) if free else None)
@@ -105,12 +105,11 @@ def main() -> None:
                         help="the rollout-only engine's settings (PUCT, tree priors, trained "
                              "rollouts) instead of RAVE with light rollouts")
     args = parser.parse_args()
-    settings = ENGINE_SETTINGS if args.engine else {}
     figures: dict[str, float] = {}
     for size in args.sizes:
         key = f"{size}x{size}"
-        one, share = simulations_per_second(size, args.playouts, args.runs, **settings)
-        many, _ = simulations_per_second(size, args.playouts, args.runs, **settings,
+        one, share = simulations_per_second(size, args.playouts, args.runs, engine=args.engine)
+        many, _ = simulations_per_second(size, args.playouts, args.runs, engine=args.engine,
                                          rollout_threads=args.threads)
         free, _ = simulations_per_second(size, args.playouts, args.runs, free=True,
                                          mixing_lambda=0.0)

@@ -8,9 +8,10 @@ given, whichever comes first stops the search.
 
 The command line's defaults are the strongest engine measured so far, which is not
 :class:`~go_engine.search.config.SearchConfig`'s plain baseline (light playouts, uniform
-priors, RAVE): AlphaGo's trained rollout policy, tree-policy priors and PUCT selection. With
-1,500 playouts a move it won 4 of 8 and 1 of 2 games against GNU Go 3.8 level 10 on 9x9, where
-light playouts with RAVE lost 8 of 8 against level 1 (see ``docs/benchmarks.md``).
+priors, RAVE) but :func:`~go_engine.search.config.engine_config`: AlphaGo's trained rollout
+policy, tree-policy (or network) priors, PUCT selection and the settings measured for each
+kind of engine. At 1 s a move on one core the rollout-only engine won 92 of 100 games against
+GNU Go 3.8 level 10 on 9x9 (``docs/benchmarks.md``).
 
 ``match A B`` plays two GTP engines against each other (:mod:`go_engine.interfaces.match`);
 an engine spec like ``engine:--playouts 3000 --selection uct`` runs this engine with those
@@ -25,12 +26,12 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from go_engine.rules.coords import MAX_SIZE, MIN_SIZE
 from go_engine.rules.game import KoRule, Rules
-from go_engine.search.config import Priors, Rollouts, SearchConfig, Selection
+from go_engine.search.config import Priors, Rollouts, SearchConfig, Selection, engine_config
 
 if TYPE_CHECKING:
     from go_engine.search.player import MCTSPlayer
@@ -118,53 +119,20 @@ def add_engine_arguments(parser: argparse.ArgumentParser, default_size: int) -> 
                              "rollout (default 0.5, AlphaGo's, on 13x13 and up; 1 below)")
 
 
-def network_search_defaults(size: int) -> tuple[float, int]:
-    """(lambda, expansion threshold) for a search guided by the bundled network on ``size``.
-
-    On 13x13 and up: AlphaGo's mix, lambda 0.5, and a leaf expanded at its first visit (the
-    value and the priors come in the same evaluation). The bundled network learnt its value
-    from 19x19 games only; on 9x9 at one second a move a search using that value lost 2 of 8
-    games to the rollout-only engine, while network priors with rollout values (lambda 1), the
-    network called only to expand a node after 8 visits (1,000 simulations a second instead of
-    150), won its games against it (docs/benchmarks.md). So smaller boards take lambda 1.
-    """
-    return (0.5, 1) if size >= 13 else (1.0, 8)
-
-
-ROLLOUT_ONLY_SETTINGS: dict[str, object] = {
-    "c_puct": 2.0, "relative_fpu": True, "rollout_temperature": 0.7}
-"""What the rollout-only engine (``--network none``) changes in :class:`SearchConfig`.
-
-Each was measured on 9x9 at 0.5 s a move in self-play against the settings before it (40
-games each, docs/benchmarks.md); only the first is significant at 95% alone, the other two
-lean the same way:
-
-* ``c_puct`` 2 instead of AlphaGo's 5 (kept for network priors): 27/40; c_puct 1 won 4/21
-  against 2. The tree policy's priors are weaker than a network's, and 5 spread the visits
-  too thinly.
-* ``relative_fpu`` (Leela Zero's first-play urgency, the parent's value minus 0.5): 25/40, and
-  36/40 against GNU Go level 10 at 1 s a move, where c_puct 2 alone won 81/100.
-* ``rollout_temperature`` 0.7 (sharper rollouts than the trained policy's own softmax): 26/40.
-"""
-
-
 def engine_options(args: argparse.Namespace) -> EngineOptions:
     """Turn parsed arguments into rules and a search configuration."""
     playouts = args.playouts
     if playouts is None:
         playouts = 0 if args.time > 0 else DEFAULT_PLAYOUTS
-    search = SearchConfig(playouts=playouts, seconds=args.time, seed=args.seed,
-                          rollout_threads=max(1, args.threads),
-                          selection=Selection(args.selection),
-                          rollouts=Rollouts(args.rollouts), priors=Priors(args.priors),
-                          resign_threshold=args.resign_threshold)
-    if args.network == "none":
-        search = replace(search, **ROLLOUT_ONLY_SETTINGS)
-    else:
-        mixing_lambda, expand_threshold = network_search_defaults(args.size)
-        if args.mixing_lambda is not None:
-            mixing_lambda = args.mixing_lambda
-        search = replace(search, mixing_lambda=mixing_lambda, expand_threshold=expand_threshold)
+    changes: dict[str, object] = {}
+    if args.mixing_lambda is not None and args.network != "none":
+        changes["mixing_lambda"] = args.mixing_lambda
+    search = engine_config(args.size, network=args.network != "none", playouts=playouts,
+                           seconds=args.time, seed=args.seed,
+                           rollout_threads=max(1, args.threads),
+                           selection=Selection(args.selection),
+                           rollouts=Rollouts(args.rollouts), priors=Priors(args.priors),
+                           resign_threshold=args.resign_threshold, **changes)
     search = search.with_overrides(args.set)
     rules = Rules(komi=args.komi, ko_rule=KoRule(args.ko_rule), allow_suicide=args.allow_suicide)
     return EngineOptions(args.size, rules, search, args.network,

@@ -11,7 +11,7 @@ import pytest
 
 from go_engine.cli import DEFAULT_PLAYOUTS, build_parser, engine_options
 from go_engine.rules.game import KoRule
-from go_engine.search.config import Priors, Rollouts, SearchConfig, Selection
+from go_engine.search.config import Priors, Rollouts, SearchConfig, Selection, engine_config
 
 
 def options_for(*argv: str):
@@ -81,6 +81,17 @@ def test_the_bundled_network_is_the_default_and_none_turns_it_off():
     assert plain.search.rollout_temperature == 0.7 != with_network.search.rollout_temperature
     assert options_for("gtp", "--network", "none", "--set", "c_puct=3").search.c_puct == 3.0
     assert options_for("gtp", "--mixing-lambda", "0").search.mixing_lambda == 0.0
+
+
+def test_the_command_line_plays_the_library_engine_config():
+    """A library user, a benchmark or a self-play actor gets the engine of ``go-engine gtp``
+    from :func:`engine_config`."""
+    rollout_only = options_for("gtp", "--network", "none", "--time", "1", "--seed", "5")
+    assert rollout_only.search == engine_config(9, network=False, playouts=0, seconds=1.0,
+                                                seed=5)
+    network = options_for("gtp", "--size", "19", "--playouts", "800").search
+    assert network == engine_config(19, network=True, playouts=800)
+    assert network != engine_config(19, network=False, playouts=800)
 
 
 def test_python_dash_m_speaks_gtp():

@@ -1,7 +1,9 @@
 """Search settings: one frozen, picklable dataclass, passed in explicitly.
 
-AlphaGo's values (Silver et al. 2016, Methods) are given as reference points; the defaults are
-tuned for the rollout-only engine of this release, which has uniform priors and no value net.
+AlphaGo's values (Silver et al. 2016, Methods) are given as reference points. The dataclass's
+defaults are a plain baseline (light playouts, uniform priors, RAVE); :func:`engine_config`
+gives the search the engine plays with (what ``gtp``, ``play`` and ``match`` build), with the
+settings measured best for the rollout-only engine and for the network-guided one.
 """
 
 from __future__ import annotations
@@ -166,3 +168,51 @@ def _parse_field(kind: str, text: str, name: str) -> object:
 
 
 _ENUMS = {"Selection": Selection, "Rollouts": Rollouts, "Priors": Priors}
+
+
+ROLLOUT_ONLY_SETTINGS: dict[str, object] = {
+    "c_puct": 2.0, "relative_fpu": True, "rollout_temperature": 0.7}
+"""What the rollout-only engine (no network) changes in the engine's search.
+
+Each was measured on 9x9 at 0.5 s a move in self-play against the settings before it (40
+games each, docs/benchmarks.md); only the first is significant at 95% alone, the other two
+lean the same way:
+
+* ``c_puct`` 2 instead of AlphaGo's 5 (kept for network priors): 27/40; c_puct 1 won 4/21
+  against 2. The tree policy's priors are weaker than a network's, and 5 spread the visits
+  too thinly.
+* ``relative_fpu`` (Leela Zero's first-play urgency, the parent's value minus 0.5): 25/40, and
+  36/40 against GNU Go level 10 at 1 s a move, where c_puct 2 alone won 81/100.
+* ``rollout_temperature`` 0.7 (sharper rollouts than the trained policy's own softmax): 26/40.
+"""
+
+
+def network_settings(size: int) -> dict[str, object]:
+    """Lambda and the expansion threshold of a search guided by the bundled network on ``size``.
+
+    On 13x13 and up: AlphaGo's mix, lambda 0.5, and a leaf expanded at its first visit (the
+    value and the priors come in the same evaluation). The bundled network learnt its value
+    from 19x19 games only; on 9x9 at one second a move a search using that value lost 2 of 8
+    games to the rollout-only engine, while network priors with rollout values (lambda 1), the
+    network called only to expand a node after 8 visits (1,000 simulations a second instead of
+    150), won its games against it (docs/benchmarks.md). So smaller boards take lambda 1.
+    """
+    if size >= 13:
+        return {"mixing_lambda": 0.5, "expand_threshold": 1}
+    return {"mixing_lambda": 1.0, "expand_threshold": 8}
+
+
+def engine_config(size: int, *, network: bool, **changes: object) -> SearchConfig:
+    """The search the engine plays with on ``size``, with a network or without (rollout-only).
+
+    PUCT selection, AlphaGo's trained rollout policy and priors from the tree policy (from the
+    network when there is one), plus :data:`ROLLOUT_ONLY_SETTINGS` or
+    :func:`network_settings`; ``changes`` override any field (``playouts``, ``seconds``,
+    ``seed`` ...). The command line builds its search here, so a library user, a benchmark or
+    a self-play actor gets the same engine as ``go-engine gtp``.
+    """
+    settings: dict[str, object] = {"selection": Selection.PUCT, "priors": Priors.TREE_POLICY,
+                                   "rollouts": Rollouts.TRAINED}
+    settings.update(network_settings(size) if network else ROLLOUT_ONLY_SETTINGS)
+    settings.update(changes)
+    return SearchConfig(**settings)
