@@ -101,6 +101,17 @@ def test_python_dash_m_speaks_gtp():
     assert done.stdout.startswith("=1 go-engine\n\n=2 2\n\n=3")
 
 
+def test_the_rollout_only_engine_starts_without_torch():
+    """Importing torch costs seconds at every start (GUIs start the engine often, a match
+    starts one per game); the rollout-only engine and the parser do not need it."""
+    code = ("import sys; from go_engine.cli import build_parser, engine_options; "
+            "engine_options(build_parser().parse_args(['gtp', '--network', 'none']))"
+            ".make_player().close(); print('torch' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=120, check=True)
+    assert done.stdout.strip() == "False"
+
+
 def test_console_script_help_lists_both_commands():
     script = Path(sys.executable).with_name("go-engine")  # installed beside the interpreter
     done = subprocess.run([str(script), "--help"], capture_output=True, text=True, timeout=60,

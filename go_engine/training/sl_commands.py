@@ -28,7 +28,7 @@ if TYPE_CHECKING:
 def add_train_sl_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``go-engine train-sl``."""
     from go_engine.training.commands import _add_io_arguments, _add_split_arguments
-    from go_engine.training.supervised import SLConfig
+    from go_engine.training.sl_config import SLConfig
 
     defaults = SLConfig()
     parser.add_argument("--games", nargs="+", required=True, metavar="PATH",
