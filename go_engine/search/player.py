@@ -149,7 +149,8 @@ class MCTSPlayer:
     def _seconds_left(self, seconds: float | None, started: float) -> float:
         """The search's share of a fixed time per move (0: none) begun at ``started``: walking
         the tree down the moves since the last search (up to ~10 ms on 9x9) is part of the
-        move, and :attr:`FINISH_SECONDS` is kept for after the search."""
+        move, and :attr:`FINISH_SECONDS` is kept for after the search. The search still gets
+        at least a tenth of the time, however long the walk took."""
         seconds = self.config.seconds if seconds is None else seconds
         if seconds <= 0:
             return 0.0
