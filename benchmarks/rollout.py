@@ -68,7 +68,7 @@ def speeds(size: int, model_name: str, runs: int, seconds: float) -> dict[str, f
     def policy_step() -> int:
         board = empty.copy()
         return rp.policy_moves(board.pts, board.meta, board.zobrist, rng, limit, no_record,
-                               ints, floats, ctr, model)
+                               ints, floats, ctr, model, rp.NO_REPLIES, rp.NO_HISTORY)
 
     def light_step() -> int:
         board = empty.copy()

@@ -88,6 +88,8 @@ def test_visits_add_up_and_virtual_loss_is_taken_back():
 @pytest.mark.parametrize("settings", [
     {},  # light rollouts, RAVE (first movers travel back with the rounds)
     {"rollouts": "trained", "priors": "tree", "selection": Selection.PUCT},
+    {"rollouts": "trained", "priors": "tree", "selection": Selection.PUCT,
+     "last_good_reply": True},  # each slot's reply table travels with its random stream
 ])
 def test_threaded_search_overlaps_rounds_yet_is_reproducible(settings):
     # With 3 threads up to 6 rounds of 8 leaves are in flight at once; backing them up oldest
@@ -253,6 +255,8 @@ def test_config_rejects_nonsense():
         SearchConfig(playouts=0, seconds=0)
     with pytest.raises(ValueError):
         SearchConfig(mixing_lambda=1.5)
+    with pytest.raises(ValueError, match="trained rollouts"):
+        SearchConfig(last_good_reply=True)  # light playouts have no reply table
     config = SearchConfig()
     assert dataclasses.replace(config, playouts=10).playouts == 10
 

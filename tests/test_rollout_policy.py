@@ -10,7 +10,7 @@ from conftest import grid_from_board, reference_play
 
 from go_engine.rules import board_core as core
 from go_engine.rules.board import Board, padded_index
-from go_engine.rules.coords import BLACK, WHITE, from_padded
+from go_engine.rules.coords import BLACK, WHITE, from_gtp, from_padded, to_padded
 from go_engine.rules.masks import masks
 from go_engine.search import patterns as pat
 from go_engine.search import policy_features as pf
@@ -159,6 +159,77 @@ def test_rollout_runner_plays_policy_rollouts_in_threads():
         assert all(b.stone_count() == 0 for b in boards)
     finally:
         runner.close()
+
+
+def padded(vertex: str, size: int = 9) -> int:
+    return to_padded(from_gtp(vertex, size), size)
+
+
+def test_last_good_replies_are_stored_for_the_winner_and_forgotten_for_the_loser():
+    """A rollout after White's D4 went E5 (B) D5 (W) pass (B) C3 (W) F6 (B). White won: its
+    replies D5 (to E5) and C3 (to the pass: none) are stored; Black's stored reply E5 to D4
+    is forgotten, and its reply to C3 (F6, not the stored G7) is left alone."""
+    replies = rp.new_replies(9)
+    replies[BLACK, padded("D4")] = padded("E5")
+    replies[BLACK, padded("C3")] = padded("G7")
+    history = np.array([padded(v) for v in ("E5", "D5")] + [-1]
+                       + [padded(v) for v in ("C3", "F6")], np.int32)
+    rp._learn_replies(replies, history, 5, BLACK, padded("D4"), WHITE)
+    assert replies[WHITE, padded("E5")] == padded("D5")
+    assert replies[BLACK, padded("D4")] == -1
+    assert replies[BLACK, padded("C3")] == padded("G7")
+    stored = {(c, p) for c, p in zip(*np.nonzero(replies >= 0), strict=True)}
+    assert stored == {(WHITE, padded("E5")), (BLACK, padded("C3"))}
+
+
+def test_a_rollout_plays_the_stored_reply_when_the_policy_allows_it():
+    """White's reply to Black's D5 is a point the policy would rarely choose (A1); the rollout
+    plays it while it is empty, and falls back to the policy once it is occupied."""
+    policy = rp.RolloutPolicy()
+    model = policy.kernel_model()
+    board = Board(9)
+    replies = rp.new_replies(9)
+    replies[WHITE, padded("D5")] = padded("A1")
+    history = np.empty(1, np.int32)
+    for occupied, expected in ((False, padded("A1")), (True, None)):
+        start = board.copy()
+        if occupied:
+            start.play(from_gtp("A1", 9), WHITE)
+        start.play(from_gtp("D5", 9), BLACK)
+        ints, floats, ctr = rp.new_state(9)
+        played = rp.policy_moves(start.pts, start.meta, start.zobrist, core.seed_rng(5), 1,
+                                 np.empty(0, np.int8), ints, floats, ctr, model, replies,
+                                 history)
+        assert played == 1 and start.meta[core.M_LAST_MOVE] == history[0]
+        if expected is not None:
+            assert history[0] == expected
+        else:
+            assert history[0] != padded("A1")
+
+
+def test_the_runner_keeps_a_reply_table_per_stream_and_stays_reproducible():
+    outcomes = []
+    for _ in range(2):
+        runner = RolloutRunner(threads=2, seed=3, policy=rp.RolloutPolicy(),
+                               last_good_reply=True)
+        try:
+            pts = np.stack([Board(9).pts] * 16)
+            meta = np.stack([Board(9).meta] * 16)
+            results = [runner.run_in_place(pts.copy(), meta.copy(), Board(9).zobrist, 7.5)[0]
+                       for _ in range(3)]
+            tables = [runner.stream_replies(i, pts).copy() for i in range(2)]
+        finally:
+            runner.close()
+        assert all((t >= 0).sum() > 20 for t in tables)  # both threads learnt replies
+        assert not np.array_equal(tables[0], tables[1])
+        outcomes.append((np.concatenate(results), *tables))
+    for first, second in zip(*outcomes, strict=True):
+        assert np.array_equal(first, second)
+
+
+def test_last_good_reply_needs_trained_rollouts():
+    with pytest.raises(ValueError, match="trained rollouts"):
+        RolloutRunner(policy=None, last_good_reply=True)
 
 
 def test_tree_policy_priors_follow_the_masks():

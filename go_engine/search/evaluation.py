@@ -26,7 +26,12 @@ from numba import njit
 from go_engine.rules import board_core as core
 from go_engine.rules.board import Board, padded_index
 from go_engine.rules.coords import BLACK
-from go_engine.search.rollout_policy import RolloutPolicy, policy_rollout_many
+from go_engine.search.rollout_policy import (
+    NO_REPLIES,
+    RolloutPolicy,
+    new_replies,
+    policy_rollout_many,
+)
 
 
 @dataclass(frozen=True)
@@ -96,14 +101,22 @@ class RolloutRunner:
     thread has its own xorshift state derived from ``seed``, so the same sequence of calls
     gives the same results. :meth:`start` runs a whole batch on one thread in the background,
     for a search that keeps several batches in flight (see :class:`~go_engine.search.mcts.MCTS`).
+
+    With ``last_good_reply`` (trained rollouts only), each random stream has a reply table
+    (:func:`~go_engine.search.rollout_policy.new_replies`) that its rollouts play from and
+    learn into, kept from call to call: :meth:`start`'s caller passes the table of its stream.
     """
 
     def __init__(self, threads: int = 1, seed: int = 0, max_moves_factor: int = 3,
-                 policy: RolloutPolicy | None = None) -> None:
+                 policy: RolloutPolicy | None = None, last_good_reply: bool = False) -> None:
+        if last_good_reply and policy is None:
+            raise ValueError("last good reply needs trained rollouts")
         self.threads = max(1, threads)
         self.max_moves_factor = max_moves_factor
         self.policy = policy
+        self.last_good_reply = last_good_reply
         self._rngs = core.seed_rngs([seed * 1009 + i for i in range(self.threads)])
+        self._replies: dict[int, np.ndarray] = {}
         # The calling thread is one of the ``threads``: it plays a share of the rollouts too.
         self._pool = ThreadPoolExecutor(self.threads - 1) if self.threads > 1 else None
 
@@ -131,52 +144,74 @@ class RolloutRunner:
         per *padded* point, ``int8 [B, P]``. Otherwise as :meth:`run`."""
         count = pts.shape[0]
         if self._pool is None or count == 1:
-            return self._play(pts, meta, zobrist, komi, record_first_movers, self._rngs[0])
+            return self._play(pts, meta, zobrist, komi, record_first_movers, self._rngs[0],
+                              self.stream_replies(0, pts))
         black_to_move = meta[:, core.M_TO_MOVE] == BLACK  # before the rollouts play on
         scores = np.zeros(count, dtype=np.int64)
         first = np.zeros((count, pts.shape[2] if record_first_movers else 0), np.int8)
-        kernel, max_moves, extra = self._kernel(meta)
+        kernel, max_moves = self._kernel(meta)
         chunks = [slice(c[0], c[-1] + 1)
                   for c in np.array_split(np.arange(count), self.threads) if len(c)]
+        extras = [self._extra(self.stream_replies(i, pts), komi) for i in range(len(chunks))]
         jobs = [self._pool.submit(kernel, pts[c], meta[c], zobrist, self._rngs[i], max_moves,
-                                  scores[c], first[c], *extra)
+                                  scores[c], first[c], *extras[i])
                 for i, c in enumerate(chunks) if i]
         c = chunks[0]
-        kernel(pts[c], meta[c], zobrist, self._rngs[0], max_moves, scores[c], first[c], *extra)
+        kernel(pts[c], meta[c], zobrist, self._rngs[0], max_moves, scores[c], first[c],
+               *extras[0])
         for job in jobs:
             job.result()
         return _results(scores, black_to_move, komi), first if record_first_movers else None
 
     def start(self, pts: np.ndarray, meta: np.ndarray, zobrist: np.ndarray, komi: float,
-              record_first_movers: bool, rng: np.ndarray) -> RolloutBatch:
+              record_first_movers: bool, rng: np.ndarray,
+              replies: np.ndarray = NO_REPLIES) -> RolloutBatch:
         """Queue :meth:`run_in_place`'s work for a pool thread and return at once.
 
-        The whole batch runs on one thread, drawing from ``rng``: the caller keeps one random
+        The whole batch runs on one thread, drawing from ``rng`` (and playing from and
+        learning into ``replies``, with ``last_good_reply``): the caller keeps one random
         stream per batch in flight, so the results do not depend on which thread ran which
         batch (the calling thread may take a queued batch back, :meth:`RolloutBatch.run_here`).
         """
         if self._pool is None:
             raise RuntimeError("start needs a runner with two threads or more")
-        args = (pts, meta, zobrist, komi, record_first_movers, rng)
+        args = (pts, meta, zobrist, komi, record_first_movers, rng, replies)
         return RolloutBatch(self._pool.submit(self._play, *args), partial(self._play, *args))
 
+    def stream_replies(self, stream: int, pts: np.ndarray) -> np.ndarray:
+        """The reply table of random stream ``stream`` (:meth:`run_in_place`: thread
+        ``stream``'s; :meth:`start`: the caller's numbering), new for a new board size of
+        ``pts``; :data:`NO_REPLIES` without ``last_good_reply``."""
+        if not self.last_good_reply:
+            return NO_REPLIES
+        replies = self._replies.get(stream)
+        if replies is None or replies.shape[1] != pts.shape[-1]:
+            replies = self._replies[stream] = new_replies(round(pts.shape[-1] ** 0.5) - 2)
+        return replies
+
     def _play(self, pts: np.ndarray, meta: np.ndarray, zobrist: np.ndarray, komi: float,
-              record_first_movers: bool, rng: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
+              record_first_movers: bool, rng: np.ndarray,
+              replies: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
         """Every rollout of the batch in the calling thread."""
         black_to_move = meta[:, core.M_TO_MOVE] == BLACK  # before the rollouts play on
         scores = np.zeros(pts.shape[0], dtype=np.int64)
         first = np.zeros((pts.shape[0], pts.shape[2] if record_first_movers else 0), np.int8)
-        kernel, max_moves, extra = self._kernel(meta)
-        kernel(pts, meta, zobrist, rng, max_moves, scores, first, *extra)
+        kernel, max_moves = self._kernel(meta)
+        kernel(pts, meta, zobrist, rng, max_moves, scores, first, *self._extra(replies, komi))
         return _results(scores, black_to_move, komi), first if record_first_movers else None
 
-    def _kernel(self, meta: np.ndarray) -> tuple[Callable, int, tuple]:
-        """The compiled batch kernel, its move limit and its extra (model) arguments."""
+    def _kernel(self, meta: np.ndarray) -> tuple[Callable, int]:
+        """The compiled batch kernel and its move limit."""
         size = int(meta[0, core.M_SIZE])
         max_moves = self.max_moves_factor * size * size
+        return (_rollout_many if self.policy is None else policy_rollout_many), max_moves
+
+    def _extra(self, replies: np.ndarray, komi: float) -> tuple:
+        """The kernel's arguments after the first movers: none for light playouts; the model,
+        the reply table and komi for the trained policy."""
         if self.policy is None:
-            return _rollout_many, max_moves, ()
-        return policy_rollout_many, max_moves, (self.policy.kernel_model(),)
+            return ()
+        return self.policy.kernel_model(), replies, float(komi)
 
     def close(self) -> None:
         """Stop the worker threads."""

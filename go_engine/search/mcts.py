@@ -157,7 +157,8 @@ class MCTS:
                 model = model.with_temperature(config.rollout_temperature)
             policy = RolloutPolicy(model)
         self.rollouts = RolloutRunner(config.rollout_threads, config.seed,
-                                      config.max_rollout_moves_factor, policy)
+                                      config.max_rollout_moves_factor, policy,
+                                      config.last_good_reply)
         self.rng = np.random.default_rng(config.seed)
         self.tree_rng = core.seed_rng(config.seed + 7919)
         self.arrays = TreeArrays()
@@ -340,7 +341,7 @@ class MCTS:
             scratch.busy = True
             self._in_flight.append((scratch, self.rollouts.start(
                 scratch.pts, scratch.meta, root_board.zobrist, komi, record,
-                self._streams[slot])))
+                self._streams[slot], self.rollouts.stream_replies(slot, scratch.pts))))
             if len(self._in_flight) > self._depth:
                 self._finish_oldest()
 

@@ -66,7 +66,9 @@ The state lives in three arrays (``ints``, ``floats``, ``ctr``, rows named below
 :func:`new_state`; :func:`init_state` fills it from a board, :func:`choose_move` draws a move
 and :func:`play_update` plays it and updates the state; the model is one tuple of arrays
 (:meth:`RolloutPolicy.kernel_model`). :func:`policy_moves` is the whole rollout loop, with the
-same ``first_mover`` record as :func:`~go_engine.rules.board_core.light_moves` for RAVE. The
+same ``first_mover`` record as :func:`~go_engine.rules.board_core.light_moves` for RAVE, and
+optionally a reply table (:func:`new_replies`: last good reply with forgetting, Baier & Drake
+2010) that overrides the draw with a side's stored reply to the previous move. The
 hot kernels are compiled without numba's reference counting (``_nrt=False``): they allocate
 nothing, and refcount updates on the shared model arrays would cost more than the work.
 """
@@ -155,6 +157,9 @@ C_CAPTURED = 3  # points the last move captured
 C_ALLOW_EYE = 4  # 1: own-eye fills keep their weight (evaluation); 0: rollouts
 C_PENDING = 4  # C_PENDING + colour: the length of that colour's pending list
 N_CTR = 7
+
+NO_REPLIES = np.full((0, 0), -1, np.int32)  # no reply table: rollouts follow the policy alone
+NO_HISTORY = np.empty(0, np.int32)
 
 CONTEXT_KEY = 7  # the column of a context's key in the int64 view of the context table
 
@@ -989,6 +994,14 @@ def _draw(ints, floats, ctr, color, count, width, rng):
 @njit(cache=True, inline="always", _nrt=False)
 def choose_move(pts, meta, ints, floats, ctr, model, rng):
     """Draw the rollout policy's move for the side to move (padded point, or -1: pass)."""
+    return _choose(pts, meta, ints, floats, ctr, model, rng, -1)
+
+
+@njit(cache=True, inline="always", _nrt=False)
+def _choose(pts, meta, ints, floats, ctr, model, rng, reply):
+    """:func:`choose_move`, except that ``reply`` (a padded point, or -1: none) is played
+    when the policy allows it at all (weight above 0: legal, not an own-eye fill, not the ko
+    point): the last good reply of :func:`_learn_replies`."""
     width = meta[core.M_SIZE] + 2
     color = meta[core.M_TO_MOVE]
     # A lookup in a table of megabytes is usually a trip to memory: the folded 3x3 table's
@@ -1005,6 +1018,8 @@ def choose_move(pts, meta, ints, floats, ctr, model, rng):
         _prefetch(context_keys, ((slot + 1) & mask) * 8)
     _refresh_staged(pts, ints, floats, ctr, color, width, model)
     count = _build_overlay(pts, meta, ints, floats, ctr, model, context, symmetry)
+    if reply >= 0 and floats[color, _u(reply)] > 0.0 and reply != meta[core.M_KO_POINT]:
+        return reply
     return _draw(ints, floats, ctr, color, count, width, rng)
 
 
@@ -1025,42 +1040,92 @@ def draw_weights(pts, meta, ints, floats, ctr, model):
 
 
 @njit(cache=True, _nrt=False)
-def _rollout_loop(pts, meta, zob, rng, max_moves, first_mover, ints, floats, ctr, model):
+def _rollout_loop(pts, meta, zob, rng, max_moves, first_mover, ints, floats, ctr, model,
+                  replies, history):
     record = first_mover.shape[0] > 0
+    remember = replies.shape[0] > 0
     moves = 0
     while meta[core.M_PASSES] < 2 and moves < max_moves:
         color = meta[core.M_TO_MOVE]
-        move = choose_move(pts, meta, ints, floats, ctr, model, rng)
+        last = meta[core.M_LAST_MOVE]
+        reply = replies[color, _u(last)] if remember and last >= 0 else -1
+        move = _choose(pts, meta, ints, floats, ctr, model, rng, reply)
         if move >= 0 and record and first_mover[move] == 0:
             first_mover[move] = color
+        if remember:
+            history[moves] = move
         play_update(pts, meta, zob, ints, floats, ctr, model, move, color)
         moves += 1
     return moves
 
 
 @njit(cache=True, nogil=True)
-def policy_moves(pts, meta, zob, rng, max_moves, first_mover, ints, floats, ctr, model):
+def policy_moves(pts, meta, zob, rng, max_moves, first_mover, ints, floats, ctr, model,
+                 replies, history):
     """Play rollout-policy moves until two consecutive passes or ``max_moves`` moves; return
     the number of moves played. ``first_mover`` as in
-    :func:`~go_engine.rules.board_core.light_moves` (an empty array skips it)."""
+    :func:`~go_engine.rules.board_core.light_moves` (an empty array skips it). With a reply
+    table (:func:`new_replies`; :data:`NO_REPLIES` and :data:`NO_HISTORY`: none), each side
+    plays its last good reply to the previous move when it has one, and the moves are
+    written to ``history`` (``int32 [max_moves]``) for :func:`_learn_replies`."""
     init_state(pts, meta, ints, floats, ctr, model, 0)
-    return _rollout_loop(pts, meta, zob, rng, max_moves, first_mover, ints, floats, ctr, model)
+    return _rollout_loop(pts, meta, zob, rng, max_moves, first_mover, ints, floats, ctr, model,
+                         replies, history)
 
 
 @njit(cache=True, nogil=True)
-def policy_rollout_many(pts_stack, meta_stack, zob, rng, max_moves, scores, first_movers, model):
+def policy_rollout_many(pts_stack, meta_stack, zob, rng, max_moves, scores, first_movers, model,
+                        replies, komi):
     """One policy rollout from each stacked position (in place); area scores into ``scores``
-    (black minus white). ``first_movers`` is ``int8 [B, padded points]`` or ``[B, 0]``."""
+    (black minus white). ``first_movers`` is ``int8 [B, padded points]`` or ``[B, 0]``. With a
+    reply table (:func:`new_replies`; :data:`NO_REPLIES`: none), rollouts play and learn last
+    good replies, the winner judged with ``komi``."""
     spec, table, grid3, contexts, exp_weights, context_keys, nakade = model
     points = pts_stack.shape[2]
     ints = np.zeros((N_INTS, points), np.int64)
     floats = np.zeros((N_FLOATS, points), np.float64)
     ctr = np.zeros(N_CTR, np.int64)
     owner = np.zeros(points, np.int8)
+    history = np.empty(max_moves if replies.shape[0] > 0 else 0, np.int32)
     for i in range(pts_stack.shape[0]):
-        policy_moves(pts_stack[i], meta_stack[i], zob, rng, max_moves, first_movers[i], ints,
-                     floats, ctr, model)
-        scores[i] = core.area_owner(pts_stack[i], meta_stack[i], owner)
+        meta = meta_stack[i]
+        start_color = meta[core.M_TO_MOVE]
+        start_last = meta[core.M_LAST_MOVE]
+        moves = policy_moves(pts_stack[i], meta, zob, rng, max_moves, first_movers[i], ints,
+                             floats, ctr, model, replies, history)
+        scores[i] = core.area_owner(pts_stack[i], meta, owner)
+        if replies.shape[0] > 0 and scores[i] != komi:
+            winner = BLACK if scores[i] > komi else WHITE
+            _learn_replies(replies, history, moves, start_color, start_last, winner)
+
+
+# -- last good reply with forgetting ----------------------------------------------------------
+
+
+def new_replies(size: int) -> np.ndarray:
+    """An empty reply table for ``size`` boards: ``int32 [3, padded points]``, the entry
+    ``[colour, p]`` being ``colour``'s last good reply to a move at ``p`` (-1: none)."""
+    return np.full((3, (size + 2) ** 2), -1, np.int32)
+
+
+@njit(cache=True, nogil=True)
+def _learn_replies(replies, history, moves, start_color, start_last, winner):
+    """Last good reply with forgetting (Baier & Drake 2010, "The power of forgetting:
+    improving the last-good-reply policy in Monte Carlo Go"): after a rollout, every reply
+    the winner made to a stone is stored as its reply to that point, and every reply of the
+    loser that is stored is forgotten. ``history[:moves]`` are the rollout's moves (-1: pass),
+    the first by ``start_color``, after ``start_last`` (the leaf's last move)."""
+    previous = start_last
+    color = start_color
+    for k in range(moves):
+        move = history[k]
+        if previous >= 0 and move >= 0:
+            if color == winner:
+                replies[color, previous] = move
+            elif replies[color, previous] == move:
+                replies[color, previous] = -1
+        previous = move
+        color = WHITE if color == BLACK else BLACK
 
 
 class RolloutPolicy:
@@ -1103,7 +1168,7 @@ class RolloutPolicy:
         record = np.empty(0, np.int8) if first_mover is None else first_mover
         limit = 3 * board.size * board.size if max_moves is None else max_moves
         return int(policy_moves(board.pts, board.meta, board.zobrist, rng, limit, record, ints,
-                                floats, ctr, self.kernel_model()))
+                                floats, ctr, self.kernel_model(), NO_REPLIES, NO_HISTORY))
 
     def move_weights(self, board: Board, allow_eye: bool = True) -> np.ndarray:
         """The unnormalised probability of every point (``float64 [size * size]``) for the
