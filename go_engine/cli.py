@@ -189,6 +189,10 @@ def add_match_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--max-moves", type=_positive_int, default=0,
                         help="move limit, then the board is counted (default 3*size*size)")
     parser.add_argument("--seed", type=int, default=0, help="match seed (default 0)")
+    parser.add_argument("--sprt", type=float, nargs=2, default=None, metavar=("ELO0", "ELO1"),
+                        help="stop as soon as a sequential test of A's Elo advantage, ELO0 "
+                             "against ELO1 (alpha = beta = 0.05), is decided; --games is then "
+                             "the most games played")
 
 
 def run_match_command(args: argparse.Namespace) -> int:
@@ -198,13 +202,15 @@ def run_match_command(args: argparse.Namespace) -> int:
     from go_engine.interfaces.match import MatchConfig, Referee
     from go_engine.interfaces.match_players import parse_spec
     from go_engine.interfaces.match_report import run_and_report
+    from go_engine.ratings import Sprt
 
     try:
         config = MatchConfig(
             a=parse_spec(args.a), b=parse_spec(args.b), games=args.games, size=args.size,
             komi=args.komi, parallel=args.parallel, referee=Referee(args.referee),
             sgf_dir=None if args.sgf_dir is None else Path(args.sgf_dir),
-            move_timeout=args.move_timeout, max_moves=args.max_moves, seed=args.seed)
+            move_timeout=args.move_timeout, max_moves=args.max_moves, seed=args.seed,
+            sprt=None if args.sprt is None else Sprt(*args.sprt))
     except ValueError as error:
         print(f"error: {error}", file=sys.stderr)
         return 2

@@ -15,7 +15,15 @@ import pytest
 from go_engine.cli import main
 from go_engine.interfaces.match import Ending, MatchConfig, Referee, player_seed, run_match
 from go_engine.interfaces.match_players import parse_spec
-from go_engine.ratings import MatchScore, elo_difference, elo_interval, wilson_interval
+from go_engine.ratings import (
+    Decision,
+    MatchScore,
+    Sprt,
+    elo_difference,
+    elo_interval,
+    expected_score,
+    wilson_interval,
+)
 from go_engine.rules.sgf import load_sgf_file
 
 # A GTP engine in a few lines: it plays the first free point of a fixed list and misbehaves
@@ -120,6 +128,25 @@ def test_match_score_counts_draws_as_half_and_prints_its_line():
     assert float(pairs["elo"]) == pytest.approx(400 * math.log10(2), abs=0.05)  # 2:1 odds
     perfect = dict(pair.split("=") for pair in MatchScore(4, 0).summary_line().split())
     assert float(perfect["elo"]) == math.inf and math.isfinite(float(perfect["elo_lo"]))
+
+
+def test_sprt_matches_hand_worked_values():
+    # elo1 = 100: p1 = 1 / (1 + 10^-0.25) = 0.640065; a win adds ln(p1 / 0.5) = 0.246962, a
+    # loss ln((1 - p1) / 0.5) = -0.328685; the bounds are ln(0.05 / 0.95) and ln(19) = 2.944.
+    sprt = Sprt(elo0=0, elo1=100)
+    assert expected_score(100) == pytest.approx(0.640065, abs=1e-6)
+    assert sprt.bounds == pytest.approx((-2.944439, 2.944439), abs=1e-6)
+    assert sprt.llr(10, 10) == pytest.approx(2.469616, abs=1e-6)
+    assert sprt.decision(10, 10) == Decision.NONE
+    assert sprt.decision(12, 12) == Decision.H1  # 2.963540
+    assert sprt.decision(0, 8) == Decision.NONE  # -2.629477
+    assert sprt.decision(0, 9) == Decision.H0  # -2.958162
+    assert sprt.llr(0.5, 1) == pytest.approx((0.246962 - 0.328685) / 2, abs=1e-6)  # a draw
+    for elo in (-250.0, 0.0, 73.5):
+        assert elo_difference(expected_score(elo)) == pytest.approx(elo)
+    for bad in ({"elo0": 50, "elo1": 0}, {"elo0": 0, "elo1": 50, "alpha": 0.5}):
+        with pytest.raises(ValueError):
+            Sprt(**bad)
 
 
 # -- specs and seeds --------------------------------------------------------------------------
@@ -228,6 +255,24 @@ def test_the_move_limit_ends_a_game_and_the_runner_counts_it(fake, capsys, tmp_p
     # C3 B2 D4 B4 on an open 5x5 board: nothing is enclosed, so area is stones only and
     # White's komi wins: 2 - 2 - 7.5.
     assert game["result"] == "W+7.5" and last["wins_b"] == "1"
+
+
+def test_a_decided_sprt_stops_the_match(fake, capsys):
+    # A crashes at its first move and loses every game; against elo1 = 200 (p1 = 0.759747)
+    # each loss adds ln(0.240253 / 0.5) = -0.732915: -2.93 after 4 games, -3.66 after 5,
+    # past the bound -2.944. One game at a time, so the fifth is the last.
+    lines, last = run_cli(capsys, fake("crash", 1), fake(), "--games", "20", "--size", "5",
+                          "--sprt", "0", "200")
+    assert (last["games"], last["wins_b"], last["sprt"]) == ("5", "5", "H0")
+    assert float(last["llr"]) == pytest.approx(-3.664576, abs=1e-3)
+    assert "LLR -2.93" in lines[3] and "LLR -3.66" in lines[4]
+    assert any(line.startswith("SPRT elo0=0 elo1=200 alpha=0.05 beta=0.05: LLR -3.66")
+               and "H0" in line for line in lines)
+
+
+def test_an_impossible_sprt_is_refused(capsys):
+    assert main(["match", TINY, TINY, "--sprt", "50", "0"]) == 2
+    assert "elo0 < elo1" in capsys.readouterr().err
 
 
 def test_a_bad_spec_is_refused_before_any_game(capsys):

@@ -38,6 +38,9 @@ of light playouts per game, runs in numba code that releases the GIL too. Thread
 results and the progress display directly, where processes would add pickling and start-up
 for no gain.
 
+Sequential tests: with ``MatchConfig.sprt`` (:class:`~go_engine.ratings.Sprt`), no game starts
+once the finished ones decide the test; games in progress finish and count.
+
 Seeds: the player on side ``s`` (0 for A, 1 for B) in game ``i`` gets
 ``seed * 1_000_000 + 2 * i + s`` (:func:`player_seed`), so every engine of a match has its own
 seed, distinct matches with distinct ``--seed`` do not share seeds, and a game can be rerun
@@ -48,13 +51,15 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
+from itertools import islice
 from pathlib import Path
 
 from go_engine.interfaces.gtp_client import find_gnugo
 from go_engine.interfaces.match_players import EngineFailure, EngineSpec, Failure, GtpProcess
+from go_engine.ratings import Decision, MatchScore, Sprt
 from go_engine.rules.coords import (
     BLACK,
     RESIGN,
@@ -110,6 +115,8 @@ class MatchConfig:
         max_moves: the move limit; 0 means ``3 * size * size``.
         seed: the match seed, from which every player's seed derives (:func:`player_seed`).
         dead_stone_playouts: light playouts behind the runner's dead-stone estimate.
+        sprt: a sequential test (:class:`~go_engine.ratings.Sprt`): no game starts once the
+            finished games decide it, and ``games`` is then the most the match plays.
     """
 
     a: EngineSpec
@@ -125,6 +132,7 @@ class MatchConfig:
     max_moves: int = 0
     seed: int = 0
     dead_stone_playouts: int = DEAD_STONE_PLAYOUTS
+    sprt: Sprt | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "referee", Referee(self.referee))
@@ -357,27 +365,54 @@ def run_match(config: MatchConfig,
               on_game: Callable[[GameRecord], None] | None = None) -> list[GameRecord]:
     """Play every game, ``config.parallel`` at a time; call ``on_game`` as each one ends.
 
-    Returns the records in index order. On ``KeyboardInterrupt`` no new game starts; the
-    games in progress finish (their engines, which share the terminal, are interrupted too).
+    Returns the records in index order. With ``config.sprt``, no game starts once the
+    finished games decide the test; the games in progress then finish and count. On
+    ``KeyboardInterrupt`` no new game starts; the games in progress finish (their engines,
+    which share the terminal, are interrupted too).
     """
     if config.sgf_dir is not None:
         Path(config.sgf_dir).mkdir(parents=True, exist_ok=True)
-    records = []
-    for record in _completed(config):
+    records: list[GameRecord] = []
+
+    def decided() -> bool:
+        return config.sprt is not None and sprt_decision(config.sprt, records) != Decision.NONE
+
+    for record in _completed(config, decided):
         records.append(record)
         if on_game is not None:
             on_game(record)
     return sorted(records, key=lambda record: record.index)
 
 
-def _completed(config: MatchConfig) -> Iterator[GameRecord]:
-    """The records of the match's games in the order they finish."""
+def match_score(records: list[GameRecord]) -> MatchScore:
+    """A's wins, B's wins and draws in ``records``."""
+    winners = [record.winner for record in records]
+    return MatchScore(winners.count("A"), winners.count("B"), winners.count(None))
+
+
+def sprt_decision(sprt: Sprt, records: list[GameRecord]) -> Decision:
+    """What ``sprt`` says after the games of ``records``."""
+    score = match_score(records)
+    return sprt.decision(score.score, score.games)
+
+
+def _completed(config: MatchConfig, stop: Callable[[], bool]) -> Iterator[GameRecord]:
+    """The records of the match's games in the order they finish. Games start in index
+    order, ``config.parallel`` at a time, each when one ends, unless ``stop()`` (asked after
+    the finished records are handled) says no more."""
     pool = ThreadPoolExecutor(max_workers=config.parallel, thread_name_prefix="match-game")
+    indices = iter(range(config.games))
+
+    def start(count: int) -> set[Future]:
+        return {pool.submit(play_game, config, index) for index in islice(indices, count)}
+
     try:
-        pending = {pool.submit(play_game, config, index) for index in range(config.games)}
+        pending = start(config.parallel)
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:
                 yield future.result()
+            if not stop():
+                pending |= start(len(done))
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

@@ -15,6 +15,11 @@ printed. At the end::
     summary: runs/summary.json
     winrate=0.700 lo=0.397 hi=0.892 elo=147.2 elo_lo=-72.7 elo_hi=+371.0 games=10 ...
 
+With a sequential test (``--sprt ELO0 ELO1``) each game line ends with the log likelihood
+ratio, the report says what the test decided (for example ``SPRT elo0=0 elo1=50 alpha=0.05
+beta=0.05: LLR 2.97 (bounds -2.94..2.94): H1, A is the stronger by elo1 or more``) and the
+last line gains ``llr=2.971 sprt=H1`` (``H0``, ``H1`` or ``none``).
+
 The last line is machine-readable (see :meth:`go_engine.ratings.MatchScore.summary_line`):
 ``key=value`` pairs separated by spaces; an infinite Elo difference prints as ``inf``/``-inf``.
 The JSON summary holds the settings, the same figures (an infinite Elo is ``null``) and every
@@ -35,8 +40,15 @@ from typing import TextIO
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from go_engine.interfaces.match import SIDES, GameRecord, MatchConfig, run_match
-from go_engine.ratings import MatchScore
+from go_engine.interfaces.match import (
+    SIDES,
+    GameRecord,
+    MatchConfig,
+    match_score,
+    run_match,
+    sprt_decision,
+)
+from go_engine.ratings import Decision, MatchScore, Sprt
 
 
 @dataclass(frozen=True)
@@ -64,11 +76,10 @@ class MatchSummary:
 
 def summarize(records: list[GameRecord]) -> MatchSummary:
     """The figures of a match from its records."""
-    winners = Counter(record.winner for record in records)
     genmoves = {side: sum(r.genmoves.get(side, 0) for r in records) for side in SIDES}
     seconds = {side: sum(r.seconds.get(side, 0.0) for r in records) for side in SIDES}
     return MatchSummary(
-        score=MatchScore(winners["A"], winners["B"], winners[None]),
+        score=match_score(records),
         black_wins=sum(r.winner is not None and r.winner == r.black for r in records),
         white_wins=sum(r.winner is not None and r.winner == r.white for r in records),
         a_as_black=_a_score([r for r in records if r.black == "A"]),
@@ -87,8 +98,9 @@ def _a_score(records: list[GameRecord]) -> tuple[float, int]:
 # -- text -------------------------------------------------------------------------------------
 
 
-def game_line(record: GameRecord, summary: MatchSummary, done: int, total: int) -> str:
-    """One line for a finished game, with the running score."""
+def game_line(record: GameRecord, summary: MatchSummary, done: int, total: int,
+              sprt: Sprt | None = None) -> str:
+    """One line for a finished game, with the running score (and ``sprt``'s ratio)."""
     winner = "draw" if record.winner is None else f"{record.winner} wins"
     what = record.ending.value
     if record.ending.value not in ("passes", "max-moves", "resignation"):
@@ -96,7 +108,8 @@ def game_line(record: GameRecord, summary: MatchSummary, done: int, total: int) 
     score = summary.score
     return (f"[{done}/{total}] game {record.index:03d}: {record.black} (Black) vs "
             f"{record.white} (White): {record.result} after {record.moves} moves, {winner} "
-            f"({what}); A {score.wins_a} B {score.wins_b} draws {score.draws}")
+            f"({what}); A {score.wins_a} B {score.wins_b} draws {score.draws}"
+            + ("" if sprt is None else f"; LLR {sprt.llr(score.score, score.games):.2f}"))
 
 
 def report_lines(config: MatchConfig, summary: MatchSummary) -> list[str]:
@@ -117,8 +130,29 @@ def report_lines(config: MatchConfig, summary: MatchSummary) -> list[str]:
         f"A's win rate {score.win_rate:.3f} (Wilson 95% interval {low:.3f}..{high:.3f})",
         f"Elo difference A - B: {score.elo:+.0f} (95% interval {elo_low:+.0f}..{elo_high:+.0f})",
         f"mean time per move: {times}",
-        score.summary_line(),
+        *([] if config.sprt is None else [_sprt_text(config.sprt, score)]),
+        score.summary_line() + _sprt_pairs(config.sprt, score),
     ]
+
+
+SPRT_MEANING = {Decision.H1: "H1, A is the stronger by elo1 or more",
+                Decision.H0: "H0, A is not the stronger by more than elo0",
+                Decision.NONE: "undecided"}
+
+
+def _sprt_text(sprt: Sprt, score: MatchScore) -> str:
+    lower, upper = sprt.bounds
+    decision = sprt.decision(score.score, score.games)
+    return (f"SPRT elo0={sprt.elo0:g} elo1={sprt.elo1:g} alpha={sprt.alpha:g} "
+            f"beta={sprt.beta:g}: LLR {sprt.llr(score.score, score.games):.2f} "
+            f"(bounds {lower:.2f}..{upper:.2f}): {SPRT_MEANING[decision]}")
+
+
+def _sprt_pairs(sprt: Sprt | None, score: MatchScore) -> str:
+    if sprt is None:
+        return ""
+    return (f" llr={sprt.llr(score.score, score.games):.3f} "
+            f"sprt={sprt.decision(score.score, score.games).value}")
 
 
 def _fraction(part: tuple[float, int]) -> str:
@@ -156,6 +190,10 @@ def summary_json(config: MatchConfig, summary: MatchSummary,
         "endings": summary.endings, "seconds_per_move": summary.seconds_per_move,
         "genmoves": summary.genmoves,
     }
+    if config.sprt is not None:
+        figures["sprt"] = {**dataclasses.asdict(config.sprt), "bounds": list(config.sprt.bounds),
+                           "llr": config.sprt.llr(score.score, score.games),
+                           "decision": sprt_decision(config.sprt, records).value}
     games = [{**dataclasses.asdict(r), "ending": r.ending.value} for r in records]
     return {"settings": settings, "results": figures, "games": games}
 
@@ -176,7 +214,7 @@ def run_and_report(config: MatchConfig, json_path: Path | None = None,
     """
     console = Console(file=stream or sys.stdout, highlight=False, soft_wrap=True)
     finished: list[GameRecord] = []
-    with _Display(console, config.games) as display:
+    with _Display(console, config.games, config.sprt) as display:
 
         def on_game(record: GameRecord) -> None:
             finished.append(record)
@@ -198,9 +236,10 @@ def run_and_report(config: MatchConfig, json_path: Path | None = None,
 class _Display:
     """Game lines, with a progress bar and the running score on a terminal."""
 
-    def __init__(self, console: Console, total: int) -> None:
+    def __init__(self, console: Console, total: int, sprt: Sprt | None) -> None:
         self.console = console
         self.total = total
+        self.sprt = sprt
         self.done = 0
         self.progress: Progress | None = None
         self.task = None
@@ -217,7 +256,8 @@ class _Display:
     def game_done(self, record: GameRecord, summary: MatchSummary) -> None:
         """Show a finished game and the score so far."""
         self.done += 1
-        self.console.print(game_line(record, summary, self.done, self.total), markup=False)
+        self.console.print(game_line(record, summary, self.done, self.total, self.sprt),
+                           markup=False)
         if self.progress is not None:
             score = summary.score
             self.progress.update(self.task, advance=1, description=(
