@@ -24,7 +24,8 @@ and a win rate ``p = s / n``. Everything here is a function of ``(s, n)``:
   likelihood ratio is ``s log(p1 / p0) + (n - s) log((1 - p1) / (1 - p0))``. The test accepts
   H1 once it reaches ``log((1 - beta) / alpha)`` and H0 once it falls to
   ``log(beta / (1 - alpha))``, with error rates at most about ``alpha`` (accepting H1 when H0
-  holds) and ``beta`` (the reverse).
+  holds) and ``beta`` (the reverse). Draws (frequent only with an integer komi) keep the
+  drift of the ratio and lessen its spread, so they make the errors rarer, not commoner.
 """
 
 from __future__ import annotations

@@ -217,7 +217,7 @@ def test_the_runner_keeps_a_reply_table_per_stream_and_stays_reproducible():
             meta = np.stack([Board(9).meta] * 16)
             results = [runner.run_in_place(pts.copy(), meta.copy(), Board(9).zobrist, 7.5)[0]
                        for _ in range(3)]
-            tables = [runner.stream_replies(i, pts).copy() for i in range(2)]
+            tables = [runner.stream_replies(i, 9).copy() for i in range(2)]
         finally:
             runner.close()
         assert all((t >= 0).sum() > 20 for t in tables)  # both threads learnt replies

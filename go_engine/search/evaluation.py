@@ -145,14 +145,15 @@ class RolloutRunner:
         count = pts.shape[0]
         if self._pool is None or count == 1:
             return self._play(pts, meta, zobrist, komi, record_first_movers, self._rngs[0],
-                              self.stream_replies(0, pts))
+                              self.stream_replies(0, int(meta[0, core.M_SIZE])))
         black_to_move = meta[:, core.M_TO_MOVE] == BLACK  # before the rollouts play on
         scores = np.zeros(count, dtype=np.int64)
         first = np.zeros((count, pts.shape[2] if record_first_movers else 0), np.int8)
         kernel, max_moves = self._kernel(meta)
         chunks = [slice(c[0], c[-1] + 1)
                   for c in np.array_split(np.arange(count), self.threads) if len(c)]
-        extras = [self._extra(self.stream_replies(i, pts), komi) for i in range(len(chunks))]
+        size = int(meta[0, core.M_SIZE])
+        extras = [self._extra(self.stream_replies(i, size), komi) for i in range(len(chunks))]
         jobs = [self._pool.submit(kernel, pts[c], meta[c], zobrist, self._rngs[i], max_moves,
                                   scores[c], first[c], *extras[i])
                 for i, c in enumerate(chunks) if i]
@@ -178,15 +179,15 @@ class RolloutRunner:
         args = (pts, meta, zobrist, komi, record_first_movers, rng, replies)
         return RolloutBatch(self._pool.submit(self._play, *args), partial(self._play, *args))
 
-    def stream_replies(self, stream: int, pts: np.ndarray) -> np.ndarray:
+    def stream_replies(self, stream: int, size: int) -> np.ndarray:
         """The reply table of random stream ``stream`` (:meth:`run_in_place`: thread
-        ``stream``'s; :meth:`start`: the caller's numbering), new for a new board size of
-        ``pts``; :data:`NO_REPLIES` without ``last_good_reply``."""
+        ``stream``'s; :meth:`start`: the caller's numbering) for ``size`` boards, new when
+        the size changed; :data:`NO_REPLIES` without ``last_good_reply``."""
         if not self.last_good_reply:
             return NO_REPLIES
         replies = self._replies.get(stream)
-        if replies is None or replies.shape[1] != pts.shape[-1]:
-            replies = self._replies[stream] = new_replies(round(pts.shape[-1] ** 0.5) - 2)
+        if replies is None or replies.shape[1] != (size + 2) ** 2:
+            replies = self._replies[stream] = new_replies(size)
         return replies
 
     def _play(self, pts: np.ndarray, meta: np.ndarray, zobrist: np.ndarray, komi: float,

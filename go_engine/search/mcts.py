@@ -341,7 +341,7 @@ class MCTS:
             scratch.busy = True
             self._in_flight.append((scratch, self.rollouts.start(
                 scratch.pts, scratch.meta, root_board.zobrist, komi, record,
-                self._streams[slot], self.rollouts.stream_replies(slot, scratch.pts))))
+                self._streams[slot], self.rollouts.stream_replies(slot, root_board.size))))
             if len(self._in_flight) > self._depth:
                 self._finish_oldest()
 
