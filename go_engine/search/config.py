@@ -81,7 +81,9 @@ class SearchConfig:
         rollout_temperature: softmax temperature of the trained rollout policy (1: as
             trained; a policy that predicts experts best need not make the best rollouts,
             Huang, Coulom & Lin 2010, "Monte-Carlo simulation balancing in practice").
-        tree_policy_temperature: softmax temperature of the tree policy's priors.
+        tree_policy_temperature: softmax temperature of the tree policy's priors. In
+            self-play on 9x9 (docs/benchmarks.md) 0.8 lost about 200 Elo to 1; 1.25 and 1.5
+            did not separate from 1.
         last_good_reply: trained rollouts replay each side's last good reply to the previous
             move (Baier & Drake 2010, last good reply with forgetting): the rollouts learn,
             during the game, answers that won. Off: against GNU Go on 9x9 at 0.3 s a move it
