@@ -375,7 +375,10 @@ def run_match(config: MatchConfig,
     records: list[GameRecord] = []
 
     def decided() -> bool:
-        return config.sprt is not None and sprt_decision(config.sprt, records) != Decision.NONE
+        if config.sprt is None:
+            return False
+        score = match_score(records)
+        return config.sprt.decision(score.score, score.games) != Decision.NONE
 
     for record in _completed(config, decided):
         records.append(record)
@@ -388,12 +391,6 @@ def match_score(records: list[GameRecord]) -> MatchScore:
     """A's wins, B's wins and draws in ``records``."""
     winners = [record.winner for record in records]
     return MatchScore(winners.count("A"), winners.count("B"), winners.count(None))
-
-
-def sprt_decision(sprt: Sprt, records: list[GameRecord]) -> Decision:
-    """What ``sprt`` says after the games of ``records``."""
-    score = match_score(records)
-    return sprt.decision(score.score, score.games)
 
 
 def _completed(config: MatchConfig, stop: Callable[[], bool]) -> Iterator[GameRecord]:

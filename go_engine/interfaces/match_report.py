@@ -46,7 +46,6 @@ from go_engine.interfaces.match import (
     MatchConfig,
     match_score,
     run_match,
-    sprt_decision,
 )
 from go_engine.ratings import Decision, MatchScore, Sprt
 
@@ -193,7 +192,7 @@ def summary_json(config: MatchConfig, summary: MatchSummary,
     if config.sprt is not None:
         figures["sprt"] = {**dataclasses.asdict(config.sprt), "bounds": list(config.sprt.bounds),
                            "llr": config.sprt.llr(score.score, score.games),
-                           "decision": sprt_decision(config.sprt, records).value}
+                           "decision": config.sprt.decision(score.score, score.games).value}
     games = [{**dataclasses.asdict(r), "ending": r.ending.value} for r in records]
     return {"settings": settings, "results": figures, "games": games}
 
