@@ -1,5 +1,5 @@
 """Policy/value network speed: positions per second on one CPU thread (plain eval against the
-export for inference), and on a GPU when there is one.
+two exports for inference), and on a GPU when there is one.
 
 Usage::
 
@@ -12,11 +12,13 @@ Measured:
 
 * **CPU, one thread** (``torch.set_num_threads(1)``): :class:`networks.go.PolicyValueNet` of
   each named size in ``eval()`` mode under ``torch.inference_mode()`` ("plain eval"), and the
-  same network after :func:`networks.go.export_for_inference` ("exported": traced, frozen,
-  batch norm folded), measured alternately in the same run on random ``--planes``-plane
-  inputs. Rates are positions per CPU-second of the calling thread (``time.thread_time``), so
-  other processes on a shared machine disturb them less. The search evaluates batch 1 (one
-  leaf at a time) or small batches (virtual loss); those are the batches measured.
+  same network after :func:`networks.go.export_for_inference` as TorchScript ("frozen":
+  traced, frozen, batch norm folded) and as ONNX run by ONNX Runtime with one thread (what
+  the engine uses), measured in turn in the same run on random ``--planes``-plane inputs.
+  Rates are positions per CPU-second of the calling thread (``time.thread_time``), so other
+  processes on a shared machine disturb them less; ONNX Runtime with one thread computes on
+  the calling thread, so its CPU time is counted too. The search evaluates batch 1 (one leaf
+  at a time) or small batches (virtual loss); those are the batches measured.
 * **GPU** (when ``torch.cuda.is_available()`` and not ``--no-gpu``): plain eval at self-play
   batch sizes, fp32 and bf16 autocast, wall-clock positions per second with the device
   synchronized around each measurement, ``cudnn.benchmark`` on. "fp32" uses torch's defaults,
@@ -58,24 +60,29 @@ def rate(forward: Callable[[torch.Tensor], object], x: torch.Tensor, seconds: fl
             return calls * x.shape[0] / elapsed
 
 
+CPU_FORMS = ("plain eval", "frozen", "onnx runtime")
+
+
 def cpu_rates(name: str, planes: int, boards: list[int], batches: list[int], runs: int,
-              seconds: float) -> tuple[int, dict[tuple[int, int], tuple[float, float]]]:
-    """Parameters and ``{(board, batch): (plain eval, exported)}`` median positions/s."""
+              seconds: float) -> tuple[int, dict[tuple[int, int], tuple[float, ...]]]:
+    """Parameters and ``{(board, batch): rates}`` median positions/s, one rate for each of
+    :data:`CPU_FORMS`, measured in turn within each run."""
     torch.manual_seed(0)
     model = build_network(NetConfig.named(name, in_planes=planes)).eval()
-    exported = export_for_inference(model)
+    forms = (model, export_for_inference(model, method="freeze"),
+             export_for_inference(model, method="onnx"))
     out = {}
     with torch.inference_mode():
         for board in boards:
             for batch in batches:
                 x = torch.randn(batch, planes, board, board)
-                for forward in (model, exported):  # warm-up (first calls allocate, optimize)
+                for forward in forms:  # warm-up (first calls allocate, optimize)
                     forward(x), forward(x)
-                plain, fast = [], []
+                measured = [[] for _ in forms]
                 for _ in range(runs):
-                    plain.append(rate(model, x, seconds))
-                    fast.append(rate(exported, x, seconds))
-                out[board, batch] = (statistics.median(plain), statistics.median(fast))
+                    for rates, forward in zip(measured, forms, strict=True):
+                        rates.append(rate(forward, x, seconds))
+                out[board, batch] = tuple(statistics.median(rates) for rates in measured)
     return model.num_parameters(), out
 
 
@@ -107,21 +114,26 @@ def gpu_rates(name: str, planes: int, boards: list[int], batches: list[int], run
 
 
 def search_rates(network: str, boards: list[int], seconds: float, runs: int
-                 ) -> dict[tuple[int, str], float]:
+                 ) -> dict[tuple[int, str, str], float]:
     """Simulations per second of the engine's search on one thread, from the empty board:
-    with the network at lambda 0.5 (value and rollouts) and 0 (value only), and without it
-    (trained rollouts and tree-policy priors, the rollout-only engine) as the anchor."""
+    with the network at lambda 0.5 (value and rollouts) and 0 (value only), run by ONNX
+    Runtime (the engine's default) and as frozen TorchScript, and without it (trained
+    rollouts and tree-policy priors, the rollout-only engine) as the anchor."""
     from go_engine.rules.game import Game, Rules
     from go_engine.search.config import Priors, Rollouts, SearchConfig, Selection
     from go_engine.search.mcts import MCTS
-    from go_engine.search.network_evaluator import load_evaluator
+    from go_engine.search.network_evaluator import NetworkConfig, load_evaluator
 
     evaluator = load_evaluator(network)
-    settings = {"network, lambda 0.5": (evaluator, 0.5), "network, lambda 0": (evaluator, 0.0),
-                "no network": (None, 1.0)}
+    frozen = load_evaluator(network, NetworkConfig(export="freeze"))
+    settings = {("network, lambda 0.5", "lambda0.5"): (evaluator, 0.5),
+                ("network (frozen), lambda 0.5", "lambda0.5_frozen"): (frozen, 0.5),
+                ("network, lambda 0", "lambda0"): (evaluator, 0.0),
+                ("network (frozen), lambda 0", "lambda0_frozen"): (frozen, 0.0),
+                ("no network", "none"): (None, 1.0)}
     out = {}
     for board in boards:
-        for label, (chosen, mixing) in settings.items():
+        for (label, key), (chosen, mixing) in settings.items():
             config = SearchConfig(playouts=0, seconds=seconds, selection=Selection.PUCT,
                                   rollouts=Rollouts.TRAINED, priors=Priors.TREE_POLICY,
                                   mixing_lambda=mixing,
@@ -135,7 +147,7 @@ def search_rates(network: str, boards: list[int], seconds: float, runs: int
                 search.close()
                 if run:
                     measured.append(result.playouts / result.seconds)
-            out[board, label] = statistics.median(measured)
+            out[board, label, key] = statistics.median(measured)
     return out
 
 
@@ -166,18 +178,17 @@ def main() -> None:
 
     table = Table(title=f"One CPU thread: positions/CPU-s ({args.planes} planes, "
                         f"medians of {args.runs} x {args.seconds:g} s)")
-    for column in ("size", "parameters", "board", "batch", "plain eval", "exported",
-                   "speed-up"):
+    for column in ("size", "parameters", "board", "batch", *CPU_FORMS, "onnx / frozen"):
         table.add_column(column, justify="left" if column == "size" else "right")
     for name in [] if args.no_cpu else args.sizes:
         params, rates = cpu_rates(name, args.planes, args.boards, args.batches, args.runs,
                                   args.seconds)
         pairs[f"{name}_params"] = params
-        for (board, batch), (plain, fast) in rates.items():
+        for (board, batch), (plain, frozen, onnx) in rates.items():
             table.add_row(name, f"{params:,}", f"{board}x{board}", str(batch), f"{plain:,.1f}",
-                          f"{fast:,.1f}", f"{fast / plain:.2f}x")
-            pairs[f"{name}_{board}_b{batch}_eval"] = f"{plain:.1f}"
-            pairs[f"{name}_{board}_b{batch}_exported"] = f"{fast:.1f}"
+                          f"{frozen:,.1f}", f"{onnx:,.1f}", f"{onnx / frozen:.2f}x")
+            for key, value in (("eval", plain), ("frozen", frozen), ("onnx", onnx)):
+                pairs[f"{name}_{board}_b{batch}_{key}"] = f"{value:.1f}"
         table.add_section()
     if not args.no_cpu:
         console.print(table)
@@ -206,10 +217,9 @@ def main() -> None:
                              f"{args.search_seconds:g} s)")
         for column in ("board", "setting", "simulations/s"):
             search.add_column(column, justify="right")
-        for (board, label), value in search_rates(args.search, args.boards,
-                                                  args.search_seconds, args.runs).items():
+        for (board, label, key), value in search_rates(args.search, args.boards,
+                                                       args.search_seconds, args.runs).items():
             search.add_row(f"{board}x{board}", label, f"{value:,.0f}")
-            key = label.replace("network, lambda ", "lambda").replace("no network", "none")
             pairs[f"search_{board}_{key}"] = f"{value:.0f}"
         console.print(search)
     print(" ".join(f"{k}={v}" for k, v in pairs.items()))

@@ -17,6 +17,7 @@ from go_engine.search.config import SearchConfig, Selection
 from go_engine.search.mcts import MCTS
 from go_engine.search.network_evaluator import NetworkConfig, NetworkEvaluator, load_evaluator
 from networks.go.checkpoint import CheckpointError, save_checkpoint
+from networks.go.inference import OnnxRuntimeNet
 from networks.go.policy_value import NetConfig, PolicyValueNet
 
 torch.set_num_threads(1)
@@ -37,7 +38,7 @@ CAPTURE_POINT = 3  # row 0, col 3
 
 class PlaneModel(torch.nn.Module):
     """A stand-in network: logits are 20 times one input plane (pass gets 0), value 0.25.
-    It has no weights, so the evaluator runs it as it is (``export=False``)."""
+    It has no weights, so the evaluator runs it as it is (``export="none"``)."""
 
     def __init__(self, plane: int) -> None:
         super().__init__()
@@ -52,7 +53,7 @@ class PlaneModel(torch.nn.Module):
 def capture_evaluator(seed: int) -> NetworkEvaluator:
     features = get_feature_set("alphago")
     plane = features.slice_of("capture_size").start + 1  # "captures exactly one stone"
-    return NetworkEvaluator(PlaneModel(plane), features, NetworkConfig(seed=seed, export=False))
+    return NetworkEvaluator(PlaneModel(plane), features, NetworkConfig(seed=seed, export="none"))
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -101,6 +102,28 @@ def test_a_checkpoint_becomes_an_evaluator_and_bad_ones_say_why(tmp_path):
     broken.write_bytes(good.read_bytes()[:200])
     with pytest.raises(CheckpointError):
         load_evaluator(str(broken))
+
+
+def test_onnx_runtime_answers_what_the_torch_module_answers(tmp_path):
+    path = tmp_path / "net.pt"
+    tiny_checkpoint(path)
+    plain = load_evaluator(str(path), NetworkConfig(random_symmetry=False, export="none"))
+    fast = load_evaluator(str(path), NetworkConfig(random_symmetry=False))
+    assert isinstance(fast.model, OnnxRuntimeNet)  # the engine's default on the CPU
+    game = Game(9, Rules(komi=7.5))
+    boards = []
+    for move in (40, 30, 50, 31):  # a few positions of a 9x9 game
+        game.play(move)
+        boards.append(game.board.copy())
+    legal = np.stack([masks(board)[0] for board in boards])
+    want, got = plain.evaluate(boards, legal), fast.evaluate(boards, legal)
+    assert np.allclose(want.priors, got.priors, atol=1e-5)
+    assert np.allclose(want.values, got.values, atol=1e-5)
+
+
+def test_an_unknown_export_is_refused():
+    with pytest.raises(ValueError, match="export must be one of"):
+        NetworkConfig(export="tensorrt")
 
 
 @pytest.mark.parametrize("mixing_lambda", [0.0, 0.5])

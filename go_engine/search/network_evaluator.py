@@ -33,9 +33,10 @@ from go_engine.rules import board_core as core
 from go_engine.rules.board import Board
 from go_engine.search.evaluation import Evaluation
 from networks.go.checkpoint import Checkpoint, CheckpointError, load_checkpoint
-from networks.go.inference import export_for_inference, resolve_device
+from networks.go.inference import METHODS, export_for_inference, resolve_device
 
 BUNDLED_NETWORK = Path(__file__).parent / "weights" / "network.pt"
+EXPORTS = (*METHODS, "none")
 
 
 @dataclass(frozen=True)
@@ -49,9 +50,11 @@ class NetworkConfig:
         cache_size: evaluations kept (least recently used ones are dropped).
         random_symmetry: evaluate each position under a random one of the 8 symmetries.
         seed: seeds the symmetry draws.
-        export: on the CPU, run the traced and frozen export of the network (batch norm
-            folded; 1.1-1.7x faster at the search's batch sizes, see
-            :mod:`networks.go.inference`).
+        export: how the network runs on the CPU: ``auto`` (ONNX Runtime when it is
+            installed, else TorchScript frozen), ``onnx``, ``freeze``, ``fold`` (see
+            :func:`networks.go.inference.export_for_inference`) or ``none`` (the module as
+            given). ONNX Runtime is 1.2-2.2x faster than frozen TorchScript at the search's
+            batch sizes on one thread (``benchmarks/network.py``).
     """
 
     device: str = "auto"
@@ -59,7 +62,11 @@ class NetworkConfig:
     cache_size: int = 200_000
     random_symmetry: bool = True
     seed: int = 0
-    export: bool = True
+    export: str = "auto"
+
+    def __post_init__(self) -> None:
+        if self.export not in EXPORTS:
+            raise ValueError(f"export must be one of {EXPORTS}, not {self.export!r}")
 
 
 class NetworkEvaluator:
@@ -78,8 +85,9 @@ class NetworkEvaluator:
         if self.device.type == "cpu":
             torch.set_num_threads(max(1, self.config.threads))
         self.model = model.to(self.device).eval()
-        if self.device.type == "cpu" and self.config.export:
-            self.model = export_for_inference(self.model)
+        if self.device.type == "cpu" and self.config.export != "none":
+            self.model = export_for_inference(self.model, method=self.config.export,
+                                              threads=max(1, self.config.threads))
         self.feature_set = feature_set
         self.rng = np.random.default_rng(self.config.seed)
         self.cache: OrderedDict[tuple, tuple[np.ndarray, float]] = OrderedDict()

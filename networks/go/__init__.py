@@ -4,9 +4,10 @@ for inference.
 * :mod:`networks.go.policy_value`: :class:`NetConfig` and the networks it builds (the residual
   policy/value network that plays any board size; AlphaGo's separate policy and value nets).
 * :mod:`networks.go.checkpoint`: versioned, atomic checkpoints with clear errors.
-* :mod:`networks.go.inference`: :func:`export_for_inference` (batch norm folded, traced, frozen).
+* :mod:`networks.go.inference`: :func:`export_for_inference` (batch norm folded, run by ONNX
+  Runtime on the CPU, or traced and frozen).
 
-Torch only; this package never imports ``go_engine`` (the engine imports it). Names are
+Torch (and ONNX Runtime, for inference); this package never imports ``go_engine`` (the engine imports it). Names are
 resolved lazily (PEP 562), like :mod:`networks`.
 """
 
@@ -27,6 +28,7 @@ _LOCATIONS = {
     "save_checkpoint": "networks.go.checkpoint",
     "load_checkpoint": "networks.go.checkpoint",
     "export_for_inference": "networks.go.inference",
+    "OnnxRuntimeNet": "networks.go.inference",
 }
 
 __all__, __getattr__, __dir__ = lazy_names("networks.go", _LOCATIONS)

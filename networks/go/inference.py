@@ -1,48 +1,55 @@
-"""A network made ready for play: evaluation mode, batch norm folded, graph frozen.
+"""A network made ready for play: evaluation mode, batch norm folded, run by ONNX Runtime.
 
 :func:`export_for_inference` returns a module with the network's call signature
 (``x [B, C, N, N] -> (policy_logits, value)``) that runs faster on a CPU thread than the
 network in plain ``eval()`` mode. Positions per CPU-second on one thread of this project's
-shared 2-core machine, 48 input planes, from ``python benchmarks/network.py`` (medians of
-5 x 0.3 s, plain and exported measured alternately; figures wobble by ~15% between runs):
+shared 2-core machine (AMD EPYC, AVX2), 48 input planes, from ``python benchmarks/network.py
+--no-gpu --runs 3`` (2026-11-28, a 19x19 match running beside it; the three forms measured in
+turn in the same run, so their ratios hold better than the rates):
 
-=========  =====  =====  ==========  ========  ========
-size       board  batch  plain eval  exported  speed-up
-=========  =====  =====  ==========  ========  ========
-b6c64      19     1      83.3        106.3     1.28x
-b6c64      19     8      109.4       120.9     1.10x
-b6c64      9      1      155.4       257.4     1.66x
-b6c64      9      8      413.4       528.4     1.28x
-b10c128    19     1      18.9        21.6      1.14x
-b10c128    9      1      48.9        64.9      1.33x
-b15c192    19     1      6.4         7.3       1.13x
-b15c192    19     8      6.7         6.8       1.02x
-=========  =====  =====  ==========  ========  ========
+=========  =====  =====  ==========  ======  ============  =============
+size       board  batch  plain eval  frozen  onnx runtime  onnx / frozen
+=========  =====  =====  ==========  ======  ============  =============
+b6c64      19     1      80.8        108.6   190.3         1.75x
+b6c64      19     8      122.5       133.1   210.0         1.58x
+b6c64      9      1      182.6       282.3   633.6         2.24x
+b6c64      9      8      429.5       526.9   860.8         1.63x
+b10c128    19     1      18.4        19.8    33.2          1.68x
+b10c128    9      1      48.1        65.9    112.7         1.71x
+b15c192    19     1      6.0         6.9     10.0          1.44x
+b15c192    19     8      8.8         8.6     10.6          1.22x
+=========  =====  =====  ==========  ======  ============  =============
 
-The export traces the network and freezes it (``torch.jit.trace`` then ``torch.jit.freeze``,
-which folds batch norm into the convolutions). It was faster in every case measured, mostly by
-removing Python overhead: the gain is largest for small networks, small boards and batch 1, the
-search's usual case. In an earlier comparison (same machine, 7 alternating runs) eager
-batch-norm folding alone gained about half as much (b6c64, 9x9, batch 1: 198 plain, 251
-folded, 346 frozen), ``torch.jit.optimize_for_inference`` (oneDNN layouts) was no better than
-frozen on average and sometimes slower, and ``torch.compile`` took 10 to 40 s to compile each
-input shape and was no faster than frozen at batch 1; none of those is kept.
+Three forms exist (``method``):
 
-``torch.jit`` is deprecated in recent torch releases (it still works in 2.13); when it is gone,
-or with ``method="fold"``, the export keeps the eager network with batch norm folded into the
-convolutions (the "folded" figure above).
+* ``"onnx"``: the network, batch norm folded, exported to ONNX by torch's exporter and run by
+  ONNX Runtime's CPU provider with one intra-op thread (it then computes on the calling thread
+  and keeps no spinning thread pool). It was the fastest in every case measured, by 1.2-2.2x
+  over the frozen graph: the largest gains at batch 1, the search's usual case. Board size and
+  batch stay free (dynamic axes), so one export plays every board. ``"auto"``, the default,
+  picks it for a network on the CPU when ``onnx`` and ``onnxruntime`` are installed.
+* ``"freeze"``: ``torch.jit.trace`` then ``torch.jit.freeze`` (which folds batch norm into the
+  convolutions); the form for a network on a GPU. ``torch.jit`` is deprecated in recent torch
+  releases (it still works in 2.13); when it is gone the export falls back to ``"fold"``.
+* ``"fold"``: the eager network with batch norm folded into the convolutions.
+
+In an earlier comparison (same machine) ``torch.jit.optimize_for_inference`` (oneDNN layouts)
+was no better than frozen on average, and ``torch.compile`` took 10 to 40 s to compile each
+input shape and was no faster than frozen at batch 1; neither is kept.
 """
 
 from __future__ import annotations
 
 import copy
+import io
 import warnings
 
+import numpy as np
 import torch
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
-METHODS = ("freeze", "fold")
+METHODS = ("auto", "onnx", "freeze", "fold")
 
 
 def fold_batch_norm(model: nn.Module) -> nn.Module:
@@ -61,20 +68,23 @@ def fold_batch_norm(model: nn.Module) -> nn.Module:
     return model
 
 
-def export_for_inference(model: nn.Module, *, method: str = "freeze", board_size: int = 19,
-                         check: bool = True) -> nn.Module:
+def export_for_inference(model: nn.Module, *, method: str = "auto", board_size: int = 19,
+                         check: bool = True, threads: int | None = None) -> nn.Module:
     """The fastest inference form of ``model`` (a network from :mod:`networks.go`).
 
     Parameters
     ----------
     model : the network; it is not modified (the export works on a copy).
-    method : ``"freeze"`` (trace and freeze with TorchScript; falls back to ``"fold"`` when
-        ``torch.jit`` cannot trace) or ``"fold"`` (eager, batch norm folded).
+    method : ``"onnx"`` (ONNX Runtime on the CPU), ``"freeze"`` (trace and freeze with
+        TorchScript; falls back to ``"fold"`` when ``torch.jit`` cannot trace), ``"fold"``
+        (eager, batch norm folded) or ``"auto"``: ``"onnx"`` for a network on the CPU when
+        ONNX Runtime is installed and the export works, ``"freeze"`` otherwise.
     board_size : board of the example input used for tracing. Residual networks keep working
-        on every board size and batch size after tracing; AlphaGo's networks take their own
+        on every board size and batch size after the export; AlphaGo's networks take their own
         ``board_size``.
     check : compare the export's outputs with the model's on a random input and raise
         ``RuntimeError`` if they differ by more than float rounding.
+    threads : ONNX Runtime's threads (default: torch's, ``torch.get_num_threads()``).
 
     Returns
     -------
@@ -85,15 +95,90 @@ def export_for_inference(model: nn.Module, *, method: str = "freeze", board_size
         raise ValueError(f"method must be one of {METHODS}, not {method!r}")
     model = copy.deepcopy(model).eval()
     config = getattr(model, "config", None)
-    size = getattr(config, "board_size", None) or board_size
+    fixed_size = getattr(config, "board_size", None)
     param = next(model.parameters())
-    example = torch.randn(1, config.in_planes, size, size, device=param.device)
-    exported = _freeze(model, example) if method == "freeze" else None
+    example = torch.randn(1, config.in_planes, fixed_size or board_size,
+                          fixed_size or board_size, device=param.device)
+    exported = None
+    if method == "onnx" or (method == "auto" and param.device.type == "cpu"):
+        exported = _onnx(model, example, fixed_size is None, threads,
+                         required=method == "onnx")
+    if exported is None and method != "fold":
+        exported = _freeze(model, example)
     if exported is None:
         exported = fold_batch_norm(model)
     if check:
         _check_same(model, exported, example.repeat(3, 1, 1, 1).normal_())
     return exported
+
+
+class OnnxRuntimeNet(nn.Module):
+    """A network exported to ONNX and run by ONNX Runtime on the CPU, called like the torch
+    module: ``x [B, C, N, N] -> (policy_logits [B, N*N+1], value [B])`` as CPU tensors.
+
+    Pickling (and ``copy.deepcopy``) keeps the ONNX bytes and builds a new session."""
+
+    def __init__(self, onnx_model: bytes, threads: int) -> None:
+        super().__init__()
+        self.onnx_model = onnx_model
+        self.threads = threads
+        self.session = _onnx_session(onnx_model, threads)
+
+    def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        planes = x.detach().cpu().numpy().astype(np.float32, copy=False)
+        policy, value = self.session.run(None, {"planes": planes})
+        return torch.from_numpy(policy), torch.from_numpy(value)
+
+    def __getstate__(self) -> dict:
+        state = self.__dict__.copy()
+        state.pop("session")
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self.session = _onnx_session(self.onnx_model, self.threads)
+
+
+def _onnx(model: nn.Module, example: torch.Tensor, any_size: bool, threads: int | None,
+          required: bool) -> nn.Module | None:
+    """``model`` exported to ONNX and loaded in ONNX Runtime; None when ONNX Runtime (or the
+    ``onnx`` package torch's exporter needs) is missing or the export fails, unless
+    ``required``, which raises instead."""
+    try:
+        import onnx  # noqa: F401  (torch's exporter imports it; fail here, clearly)
+        import onnxruntime  # noqa: F401
+    except ImportError as error:
+        if required:
+            raise ImportError("method='onnx' needs the onnx and onnxruntime packages "
+                              f"({error})") from error
+        return None
+    axes = {0: "batch", 2: "height", 3: "width"} if any_size else {0: "batch"}
+    buffer = io.BytesIO()
+    try:
+        with warnings.catch_warnings(), torch.no_grad():
+            warnings.simplefilter("ignore")  # the TorchScript-based exporter's deprecation
+            torch.onnx.export(fold_batch_norm(model).cpu(), (example.cpu(),), buffer,
+                              input_names=["planes"], output_names=["policy", "value"],
+                              dynamic_axes={"planes": axes}, opset_version=17, dynamo=False)
+        return OnnxRuntimeNet(buffer.getvalue(), threads or torch.get_num_threads())
+    except Exception:  # the exporter and the runtime raise many types; any means "not here"
+        if required:
+            raise
+        return None
+
+
+def _onnx_session(onnx_model: bytes, threads: int) -> object:
+    """An ONNX Runtime CPU session with ``threads`` intra-op threads and one inter-op thread.
+
+    With one thread there is no thread pool, so nothing spins while the search works."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.log_severity_level = 3  # errors only
+    return ort.InferenceSession(onnx_model, options, providers=["CPUExecutionProvider"])
 
 
 def _freeze(model: nn.Module, example: torch.Tensor) -> nn.Module | None:

@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from networks.deep.resnet import BasicBlock
-from networks.go.inference import export_for_inference, fold_batch_norm
+from networks.go.inference import OnnxRuntimeNet, export_for_inference, fold_batch_norm
 from networks.go.policy_value import (
     NAMED_SIZES,
     AlphaGoPolicyNet,
@@ -224,7 +224,7 @@ def _perturb_batch_norms(model: nn.Module) -> None:
             module.bias.data.normal_()
 
 
-@pytest.mark.parametrize("method", ["freeze", "fold"])
+@pytest.mark.parametrize("method", ["onnx", "freeze", "fold"])
 def test_export_matches_the_model_on_every_size(method: str) -> None:
     model = _tiny()
     _perturb_batch_norms(model)
@@ -245,6 +245,29 @@ def test_export_of_alphago_network_keeps_batch_free() -> None:
     x = torch.randn(4, PLANES, 7, 7)
     with torch.inference_mode():
         assert torch.allclose(model(x)[0], exported(x)[0], atol=1e-4)
+
+
+def test_auto_export_on_the_cpu_is_onnx_runtime_and_survives_pickling() -> None:
+    model = _tiny()
+    _perturb_batch_norms(model)
+    model.eval()
+    exported = export_for_inference(model)
+    assert isinstance(exported, OnnxRuntimeNet)
+    copied = pickle.loads(pickle.dumps(exported))
+    x = torch.randn(3, PLANES, 9, 9)
+    with torch.inference_mode():
+        for want, got in zip(model(x), copied(x), strict=True):
+            assert torch.allclose(want, got, atol=1e-4)
+
+
+def test_export_of_alphago_value_network_by_onnx() -> None:
+    torch.manual_seed(0)
+    model = build_network(NetConfig.alphago_value(filters=8, layers=3, in_planes=PLANES + 1,
+                                                  board_size=7)).eval()
+    exported = export_for_inference(model, method="onnx")
+    x = torch.randn(5, PLANES + 1, 7, 7)
+    with torch.inference_mode():
+        assert torch.allclose(model(x)[1], exported(x)[1], atol=1e-4)
 
 
 def test_fold_batch_norm_removes_norms_and_keeps_the_model() -> None:
