@@ -40,7 +40,7 @@ import torch
 from rich.console import Console
 from rich.table import Table
 
-from networks.go.inference import export_for_inference
+from networks.go.inference import OnnxRuntimeNet, export_for_inference, quantize_onnx
 from networks.go.policy_value import NetConfig, build_network
 
 
@@ -60,7 +60,7 @@ def rate(forward: Callable[[torch.Tensor], object], x: torch.Tensor, seconds: fl
             return calls * x.shape[0] / elapsed
 
 
-CPU_FORMS = ("plain eval", "frozen", "onnx runtime")
+CPU_FORMS = ("plain eval", "frozen", "onnx runtime", "onnx 8-bit")
 
 
 def cpu_rates(name: str, planes: int, boards: list[int], batches: list[int], runs: int,
@@ -69,8 +69,12 @@ def cpu_rates(name: str, planes: int, boards: list[int], batches: list[int], run
     :data:`CPU_FORMS`, measured in turn within each run."""
     torch.manual_seed(0)
     model = build_network(NetConfig.named(name, in_planes=planes)).eval()
-    forms = (model, export_for_inference(model, method="freeze"),
-             export_for_inference(model, method="onnx"))
+    onnx = export_for_inference(model, method="onnx")
+    # Speed only: random binary planes set the 8-bit ranges (accuracy needs real positions,
+    # which go-engine quantize-network uses).
+    calibration = (torch.rand(64, planes, 19, 19) < 0.3).float().numpy()
+    int8 = OnnxRuntimeNet(quantize_onnx(onnx.onnx_model, calibration), 1)
+    forms = (model, export_for_inference(model, method="freeze"), onnx, int8)
     out = {}
     with torch.inference_mode():
         for board in boards:
@@ -116,19 +120,23 @@ def gpu_rates(name: str, planes: int, boards: list[int], batches: list[int], run
 def search_rates(network: str, boards: list[int], seconds: float, runs: int
                  ) -> dict[tuple[int, str, str], float]:
     """Simulations per second of the engine's search on one thread, from the empty board:
-    with the network at lambda 0.5 (value and rollouts) and 0 (value only), run by ONNX
-    Runtime (the engine's default) and as frozen TorchScript, and without it (trained
-    rollouts and tree-policy priors, the rollout-only engine) as the anchor."""
+    with the network at lambda 0.5 (value and rollouts) and 0 (value only), run as the engine
+    runs it by default (its 8-bit model when there is one), by ONNX Runtime in float and as
+    frozen TorchScript, and without it (trained rollouts and tree-policy priors, the
+    rollout-only engine) as the anchor."""
     from go_engine.rules.game import Game, Rules
     from go_engine.search.config import Priors, Rollouts, SearchConfig, Selection
     from go_engine.search.mcts import MCTS
     from go_engine.search.network_evaluator import NetworkConfig, load_evaluator
 
-    evaluator = load_evaluator(network)
+    default = load_evaluator(network)  # 8-bit when quantize-network made a model for it
+    kind = "8-bit" if _is_int8(default) else "float"
+    onnx = load_evaluator(network, NetworkConfig(export="onnx"))
     frozen = load_evaluator(network, NetworkConfig(export="freeze"))
-    settings = {("network, lambda 0.5", "lambda0.5"): (evaluator, 0.5),
+    settings = {(f"network ({kind}), lambda 0.5", "lambda0.5"): (default, 0.5),
+                ("network (float ONNX), lambda 0.5", "lambda0.5_onnx"): (onnx, 0.5),
                 ("network (frozen), lambda 0.5", "lambda0.5_frozen"): (frozen, 0.5),
-                ("network, lambda 0", "lambda0"): (evaluator, 0.0),
+                (f"network ({kind}), lambda 0", "lambda0"): (default, 0.0),
                 ("network (frozen), lambda 0", "lambda0_frozen"): (frozen, 0.0),
                 ("no network", "none"): (None, 1.0)}
     out = {}
@@ -149,6 +157,12 @@ def search_rates(network: str, boards: list[int], seconds: float, runs: int
                     measured.append(result.playouts / result.seconds)
             out[board, label, key] = statistics.median(measured)
     return out
+
+
+def _is_int8(evaluator: object) -> bool:
+    """Whether an evaluator runs an 8-bit model (one made by quantize-network)."""
+    model = evaluator.model
+    return isinstance(model, OnnxRuntimeNet) and "checkpoint_sha256" in model.metadata
 
 
 def main() -> None:
@@ -178,16 +192,19 @@ def main() -> None:
 
     table = Table(title=f"One CPU thread: positions/CPU-s ({args.planes} planes, "
                         f"medians of {args.runs} x {args.seconds:g} s)")
-    for column in ("size", "parameters", "board", "batch", *CPU_FORMS, "onnx / frozen"):
+    for column in ("size", "parameters", "board", "batch", *CPU_FORMS, "onnx / frozen",
+                   "8-bit / onnx"):
         table.add_column(column, justify="left" if column == "size" else "right")
     for name in [] if args.no_cpu else args.sizes:
         params, rates = cpu_rates(name, args.planes, args.boards, args.batches, args.runs,
                                   args.seconds)
         pairs[f"{name}_params"] = params
-        for (board, batch), (plain, frozen, onnx) in rates.items():
+        for (board, batch), (plain, frozen, onnx, int8) in rates.items():
             table.add_row(name, f"{params:,}", f"{board}x{board}", str(batch), f"{plain:,.1f}",
-                          f"{frozen:,.1f}", f"{onnx:,.1f}", f"{onnx / frozen:.2f}x")
-            for key, value in (("eval", plain), ("frozen", frozen), ("onnx", onnx)):
+                          f"{frozen:,.1f}", f"{onnx:,.1f}", f"{int8:,.1f}",
+                          f"{onnx / frozen:.2f}x", f"{int8 / onnx:.2f}x")
+            for key, value in (("eval", plain), ("frozen", frozen), ("onnx", onnx),
+                               ("int8", int8)):
                 pairs[f"{name}_{board}_b{batch}_{key}"] = f"{value:.1f}"
         table.add_section()
     if not args.no_cpu:

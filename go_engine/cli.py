@@ -18,7 +18,9 @@ an engine spec like ``engine:--playouts 3000 --selection uct`` runs this engine 
 options in its own process.
 
 ``train-rollout`` and ``evaluate-policy`` train and measure the linear softmax policies (see
-:mod:`go_engine.training.commands`).
+:mod:`go_engine.training.commands`); ``train-sl`` trains the policy/value network
+(:mod:`go_engine.training.sl_commands`) and ``quantize-network`` makes its 8-bit model for CPU
+play (:mod:`go_engine.training.quantize_command`).
 """
 
 from __future__ import annotations
@@ -48,6 +50,7 @@ class EngineOptions:
     rules: Rules
     search: SearchConfig
     network: str = "none"
+    network_export: str = "auto"  # NetworkConfig.export: how the network runs on a CPU
     ponder: bool = False  # gtp: think on the opponent's time
     # Playouts a move may take while a game clock runs (gtp time_settings): None keeps
     # search.playouts; 0 lets the clock alone decide. The command line gives 0 unless the
@@ -64,9 +67,10 @@ class EngineOptions:
 
         if self.network == "none":  # no torch import on this path
             return MCTSPlayer(self.search)
-        from go_engine.search.network_evaluator import load_evaluator
+        from go_engine.search.network_evaluator import NetworkConfig, load_evaluator
 
-        return MCTSPlayer(self.search, load_evaluator(self.network))
+        config = NetworkConfig(export=self.network_export)
+        return MCTSPlayer(self.search, load_evaluator(self.network, config))
 
 
 def _positive_int(text: str) -> int:
@@ -114,6 +118,10 @@ def add_engine_arguments(parser: argparse.ArgumentParser, default_size: int) -> 
     parser.add_argument("--network", default=DEFAULT_NETWORK, metavar="none|default|PATH",
                         help="the policy/value network: default (the bundled one), none (the "
                              "rollout-only engine) or a checkpoint from train-sl")
+    parser.add_argument("--network-export", default="auto",
+                        choices=["auto", "onnx-int8", "onnx", "freeze", "fold", "none"],
+                        help="how the network runs on a CPU (default auto: its 8-bit model "
+                             "when quantize-network made one for it, else ONNX Runtime)")
     parser.add_argument("--mixing-lambda", type=float, default=None, metavar="LAMBDA",
                         help="with a network, leaf value (1 - LAMBDA) * value net + LAMBDA * "
                              "rollout (default 0.5, AlphaGo's, on 13x13 and up; 1 below)")
@@ -136,6 +144,7 @@ def engine_options(args: argparse.Namespace) -> EngineOptions:
     search = search.with_overrides(args.set)
     rules = Rules(komi=args.komi, ko_rule=KoRule(args.ko_rule), allow_suicide=args.allow_suicide)
     return EngineOptions(args.size, rules, search, args.network,
+                         network_export=args.network_export,
                          ponder=getattr(args, "ponder", False),
                          clock_playouts=args.playouts or 0)
 
@@ -166,6 +175,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     sl_commands.add_train_sl_arguments(commands.add_parser(
         "train-sl", help="train the policy/value network on expert games"))
+    from go_engine.training import quantize_command
+
+    quantize_command.add_quantize_network_arguments(commands.add_parser(
+        "quantize-network", help="the 8-bit model of a network, for faster CPU play"))
     return parser
 
 
@@ -226,6 +239,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from go_engine.training.sl_commands import run_train_sl
 
         return run_train_sl(args)
+    if args.command == "quantize-network":
+        from go_engine.training.quantize_command import run_quantize_network
+
+        return run_quantize_network(args)
     if args.command in ("train-rollout", "evaluate-policy"):
         from go_engine.training import commands as training
 

@@ -19,6 +19,7 @@ checkpoint written by ``go-engine train-sl``.
 
 from __future__ import annotations
 
+import hashlib
 from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -33,10 +34,15 @@ from go_engine.rules import board_core as core
 from go_engine.rules.board import Board
 from go_engine.search.evaluation import Evaluation
 from networks.go.checkpoint import Checkpoint, CheckpointError, load_checkpoint
-from networks.go.inference import METHODS, export_for_inference, resolve_device
+from networks.go.inference import (
+    METHODS,
+    OnnxRuntimeNet,
+    export_for_inference,
+    resolve_device,
+)
 
 BUNDLED_NETWORK = Path(__file__).parent / "weights" / "network.pt"
-EXPORTS = (*METHODS, "none")
+EXPORTS = (*METHODS, "onnx-int8", "none")
 
 
 @dataclass(frozen=True)
@@ -50,11 +56,15 @@ class NetworkConfig:
         cache_size: evaluations kept (least recently used ones are dropped).
         random_symmetry: evaluate each position under a random one of the 8 symmetries.
         seed: seeds the symmetry draws.
-        export: how the network runs on the CPU: ``auto`` (ONNX Runtime when it is
-            installed, else TorchScript frozen), ``onnx``, ``freeze``, ``fold`` (see
-            :func:`networks.go.inference.export_for_inference`) or ``none`` (the module as
-            given). ONNX Runtime is 1.2-2.2x faster than frozen TorchScript at the search's
-            batch sizes on one thread (``benchmarks/network.py``).
+        export: how the network runs on the CPU: ``onnx-int8`` (the checkpoint's 8-bit
+            model, ``NAME.int8.onnx`` beside it, made by ``go-engine quantize-network``),
+            ``onnx`` (ONNX Runtime in float), ``freeze`` or ``fold`` (TorchScript, see
+            :func:`networks.go.inference.export_for_inference`), ``none`` (the module as
+            given) or ``auto``: the 8-bit model when one made for this very checkpoint lies
+            beside it, else ``onnx`` when ONNX Runtime is installed, else ``freeze``. On one
+            thread ONNX Runtime is 1.2-2.2x faster than frozen TorchScript at the search's
+            batch sizes and the 8-bit model 1.5-1.6x faster again, at the same accuracy on
+            expert moves (``benchmarks/network.py``, ``docs/benchmarks.md``).
     """
 
     device: str = "auto"
@@ -85,7 +95,8 @@ class NetworkEvaluator:
         if self.device.type == "cpu":
             torch.set_num_threads(max(1, self.config.threads))
         self.model = model.to(self.device).eval()
-        if self.device.type == "cpu" and self.config.export != "none":
+        exported = isinstance(self.model, OnnxRuntimeNet)  # e.g. an 8-bit model
+        if self.device.type == "cpu" and self.config.export != "none" and not exported:
             self.model = export_for_inference(self.model, method=self.config.export,
                                               threads=max(1, self.config.threads))
         self.feature_set = feature_set
@@ -97,9 +108,21 @@ class NetworkEvaluator:
     @classmethod
     def from_checkpoint(cls, path: str | Path, config: NetworkConfig | None = None
                         ) -> NetworkEvaluator:
-        """Load a ``train-sl`` checkpoint (see :func:`load_network`)."""
+        """Load a ``train-sl`` checkpoint (see :func:`load_network`) and, when ``config``
+        asks for it (``auto``, ``onnx-int8``) and the network runs on the CPU, the 8-bit
+        model made from it."""
+        config = config or NetworkConfig()
         checkpoint, feature_set = load_network(path)
-        return cls(checkpoint.model, feature_set, config)
+        model = checkpoint.model
+        if (config.export in ("auto", "onnx-int8")
+                and resolve_device(config.device).type == "cpu"):
+            quantized = load_quantized(path, max(1, config.threads))
+            if quantized is not None:
+                model = quantized
+            elif config.export == "onnx-int8":
+                raise CheckpointError(f"{path}: no 8-bit model made from it at "
+                                      f"{quantized_path(path)} (go-engine quantize-network)")
+        return cls(model, feature_set, config)
 
     # -- the Evaluator protocol -------------------------------------------------------------
 
@@ -182,6 +205,33 @@ def load_network(path: str | Path, map_location: str | torch.device = "cpu"
             f"{path} was trained on features {feature_set.name!r} "
             f"v{checkpoint.feature_version}; this engine feeds v{feature_set.version}")
     return checkpoint, feature_set
+
+
+def quantized_path(checkpoint: str | Path) -> Path:
+    """Where the 8-bit model of ``checkpoint`` lives: beside it, as ``NAME.int8.onnx``."""
+    checkpoint = Path(checkpoint)
+    return checkpoint.with_name(checkpoint.stem + ".int8.onnx")
+
+
+def checkpoint_digest(path: str | Path) -> str:
+    """The sha256 of a checkpoint file: the 8-bit model records the one it was made from."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def load_quantized(checkpoint: str | Path, threads: int = 1) -> OnnxRuntimeNet | None:
+    """The 8-bit model beside ``checkpoint`` when it was made from this very file (its
+    ``checkpoint_sha256`` metadata), else None: a model left from an older checkpoint, or an
+    unreadable one, is passed over and the float network runs instead."""
+    path = quantized_path(checkpoint)
+    if not path.is_file():
+        return None
+    try:
+        model = OnnxRuntimeNet(path.read_bytes(), threads)
+    except Exception:  # ONNX Runtime missing, or a broken file: use the float network
+        return None
+    if model.metadata.get("checkpoint_sha256") != checkpoint_digest(checkpoint):
+        return None
+    return model
 
 
 def load_evaluator(spec: str, config: NetworkConfig | None = None) -> NetworkEvaluator | None:

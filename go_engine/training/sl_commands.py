@@ -23,6 +23,7 @@ from go_engine.data.dataset import GameDataset
 
 if TYPE_CHECKING:
     from go_engine.training.supervised import SLConfig, Trainer
+    from networks.go.checkpoint import Checkpoint
 
 
 def add_train_sl_arguments(parser: argparse.ArgumentParser) -> None:
@@ -173,6 +174,27 @@ class _StepBar:
             self.bar.stop()
 
 
+def network_games(dataset: GameDataset, checkpoint: Checkpoint, split: str,
+                  args: argparse.Namespace) -> np.ndarray:
+    """The games of ``dataset`` on the network's board size, all of them or its held-out
+    (``split="heldout"``) or training share, split as the checkpoint's training run split
+    them unless ``args`` gives ``holdout_fraction`` or ``holdout_seed``."""
+    size = int(checkpoint.extra.get("board_size", 19))
+    games = np.flatnonzero(dataset.sizes == size)
+    if split == "all":
+        return games
+    fraction = args.holdout_fraction
+    if fraction is None:
+        fraction = checkpoint.extra.get("holdout_fraction")
+    seed = args.holdout_seed
+    if seed is None:
+        seed = checkpoint.extra.get("holdout_seed")
+    heldout = dataset.heldout_mask(*(v for v in (fraction, seed) if v is not None))
+    games = games[heldout[games] if split == "heldout" else ~heldout[games]]
+    print(f"{split} games: {len(games)} (fraction {fraction}, seed {seed})")
+    return games
+
+
 def run_evaluate_network(args: argparse.Namespace) -> int:
     """``go-engine evaluate-policy --model FILE.pt``: a network's move prediction, value MSE
     and positions per second on (a sample of) the chosen games."""
@@ -191,18 +213,7 @@ def run_evaluate_network(args: argparse.Namespace) -> int:
         print(f"error: {error}", file=sys.stderr)
         return 2
     dataset = load_games(args.games, args)
-    size = int(checkpoint.extra.get("board_size", 19))
-    games = np.flatnonzero(dataset.sizes == size)
-    if args.split != "all":
-        fraction = args.holdout_fraction
-        if fraction is None:
-            fraction = checkpoint.extra.get("holdout_fraction")
-        seed = args.holdout_seed
-        if seed is None:
-            seed = checkpoint.extra.get("holdout_seed")
-        heldout = dataset.heldout_mask(*(v for v in (fraction, seed) if v is not None))
-        games = games[heldout[games] if args.split == "heldout" else ~heldout[games]]
-        print(f"{args.split} games: {len(games)} (fraction {fraction}, seed {seed})")
+    games = network_games(dataset, checkpoint, args.split, args)
     picked = sample_positions(dataset, games, args.max_positions, seed=0)
     start = time.perf_counter()
     heldout = HeldOut.encode(dataset, *picked, feature_set)

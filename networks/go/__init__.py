@@ -7,8 +7,8 @@ for inference.
 * :mod:`networks.go.inference`: :func:`export_for_inference` (batch norm folded, run by ONNX
   Runtime on the CPU, or traced and frozen).
 
-Torch (and ONNX Runtime, for inference); this package never imports ``go_engine`` (the engine imports it). Names are
-resolved lazily (PEP 562), like :mod:`networks`.
+Torch (and ONNX Runtime, for inference); this package never imports ``go_engine`` (the engine
+imports it). Names are resolved lazily (PEP 562), like :mod:`networks`.
 """
 
 from __future__ import annotations
