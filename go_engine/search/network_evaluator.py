@@ -63,8 +63,9 @@ class NetworkConfig:
             given) or ``auto``: the 8-bit model when one made for this very checkpoint lies
             beside it, else ``onnx`` when ONNX Runtime is installed, else ``freeze``. On one
             thread ONNX Runtime is 1.2-2.2x faster than frozen TorchScript at the search's
-            batch sizes and the 8-bit model 1.5-1.6x faster again, at the same accuracy on
-            expert moves (``benchmarks/network.py``, ``docs/benchmarks.md``).
+            batch sizes and the bundled network's 8-bit model 1.6-1.8x faster again, for 0.3
+            points of top-1 on expert moves (``benchmarks/network.py``,
+            ``docs/benchmarks.md``).
     """
 
     device: str = "auto"
