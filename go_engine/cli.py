@@ -69,7 +69,7 @@ class EngineOptions:
             return MCTSPlayer(self.search)
         from go_engine.search.network_evaluator import NetworkConfig, load_evaluator
 
-        config = NetworkConfig(export=self.network_export)
+        config = NetworkConfig(export=self.network_export, seed=self.search.seed)
         return MCTSPlayer(self.search, load_evaluator(self.network, config))
 
 

@@ -164,6 +164,19 @@ def test_the_engine_plays_through_gtp_with_a_network(tmp_path, capsys, monkeypat
     assert replies[1].startswith("= ") and replies[1][2:].strip()
 
 
+def test_the_command_line_seeds_and_exports_the_network_as_asked(tmp_path):
+    from go_engine.cli import build_parser, engine_options
+
+    path = tmp_path / "net.pt"
+    tiny_checkpoint(path)
+    args = build_parser().parse_args(["gtp", "--network", str(path), "--seed", "7",
+                                      "--network-export", "freeze"])
+    evaluator = engine_options(args).make_player().mcts.evaluator
+    assert evaluator.config.seed == 7  # games with other seeds draw other symmetries
+    assert evaluator.config.export == "freeze"
+    assert not isinstance(evaluator.model, OnnxRuntimeNet)
+
+
 def test_a_missing_network_is_a_clear_error(tmp_path, capsys):
     assert main(["gtp", "--network", str(tmp_path / "nope.pt")]) == 2
     assert "no checkpoint" in capsys.readouterr().err
