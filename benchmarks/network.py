@@ -1,5 +1,5 @@
 """Policy/value network speed: positions per second on one CPU thread (plain eval against the
-two exports for inference), and on a GPU when there is one.
+forms made for inference), and on a GPU when there is one.
 
 Usage::
 
@@ -13,8 +13,11 @@ Measured:
 * **CPU, one thread** (``torch.set_num_threads(1)``): :class:`networks.go.PolicyValueNet` of
   each named size in ``eval()`` mode under ``torch.inference_mode()`` ("plain eval"), and the
   same network after :func:`networks.go.export_for_inference` as TorchScript ("frozen":
-  traced, frozen, batch norm folded) and as ONNX run by ONNX Runtime with one thread (what
-  the engine uses), measured in turn in the same run on random ``--planes``-plane inputs.
+  traced, frozen, batch norm folded), as ONNX run by ONNX Runtime with one thread, and as
+  that ONNX model with its trunk quantized to 8 bits (what the engine runs for a network
+  that ``go-engine quantize-network`` has prepared; here its ranges come from random planes,
+  which sets its speed, not its accuracy), measured in turn in the same run on random
+  ``--planes``-plane inputs.
   Rates are positions per CPU-second of the calling thread (``time.thread_time``), so other
   processes on a shared machine disturb them less; ONNX Runtime with one thread computes on
   the calling thread, so its CPU time is counted too. The search evaluates batch 1 (one leaf
