@@ -13,11 +13,17 @@ from go_engine.cli import build_parser, main
 from go_engine.search.network_evaluator import (
     EXPORTS,
     NetworkConfig,
+    checkpoint_digest,
     load_evaluator,
     quantized_path,
 )
 from networks.go.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
-from networks.go.inference import OnnxRuntimeNet, export_for_inference, quantize_onnx
+from networks.go.inference import (
+    OnnxRuntimeNet,
+    export_for_inference,
+    quantize_onnx,
+    with_metadata,
+)
 from networks.go.policy_value import NetConfig, PolicyValueNet
 
 torch.set_num_threads(1)
@@ -83,7 +89,12 @@ def test_an_8_bit_model_of_another_checkpoint_is_not_used(trained, tmp_path):
     model = PolicyValueNet(loaded.net_config)  # other weights, same shape and features
     save_checkpoint(other, model, net_config=loaded.net_config,
                     feature_set=loaded.feature_set, feature_version=loaded.feature_version)
-    quantized_path(other).write_bytes(quantized_path(checkpoint).read_bytes())
+    planes = (np.random.default_rng(0).random((16, loaded.net_config.in_planes, 7, 7))
+              < 0.3).astype(np.float32)
+    made_for_first = with_metadata(  # an 8-bit model of the first checkpoint, beside the other
+        quantize_onnx(export_for_inference(loaded.model, method="onnx").onnx_model, planes),
+        {"checkpoint_sha256": checkpoint_digest(checkpoint)})
+    quantized_path(other).write_bytes(made_for_first)
     evaluator = load_evaluator(str(other))
     assert isinstance(evaluator.model, OnnxRuntimeNet)
     assert evaluator.model.onnx_model != quantized_path(other).read_bytes()  # float ONNX
