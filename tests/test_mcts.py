@@ -16,7 +16,7 @@ from go_engine.rules.masks import masks
 from go_engine.search import tree as kernels
 from go_engine.search.config import SearchConfig, Selection
 from go_engine.search.evaluation import Evaluation, RolloutRunner, UniformEvaluator
-from go_engine.search.mcts import MCTS
+from go_engine.search.mcts import MCTS, _next_round_overruns
 from go_engine.search.tree import TreeArrays
 from go_engine.search.tree_policy import TreePolicyEvaluator
 
@@ -461,3 +461,12 @@ def test_policy_temperatures_reach_the_search():
     assert mcts.evaluator.temperature == 0.5
     with pytest.raises(ValueError):
         SearchConfig(rollout_temperature=0.0)
+
+
+def test_a_timed_search_stops_before_a_round_that_would_overrun():
+    # 4.8 s in after 48 rounds: rounds take 0.1 s, the next would end at 4.9 s of 5: go on.
+    assert not _next_round_overruns(4.8, 48, 5.0)
+    # 4.92 s after 48 rounds (0.1025 s each): the next would end past 5 s: stop now.
+    assert _next_round_overruns(4.92, 48, 5.0)
+    assert not _next_round_overruns(0.0, 0, 5.0)  # the first round always starts
+    assert _next_round_overruns(5.0, 0, 5.0)
