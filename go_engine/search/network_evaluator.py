@@ -240,5 +240,9 @@ def load_evaluator(spec: str, config: NetworkConfig | None = None) -> NetworkEva
     ``default`` (the bundled network) or a checkpoint path."""
     if spec == "none":
         return None
-    path = BUNDLED_NETWORK if spec == "default" else Path(spec)
-    return NetworkEvaluator.from_checkpoint(path, config)
+    return NetworkEvaluator.from_checkpoint(network_path(spec), config)
+
+
+def network_path(spec: str) -> Path:
+    """The checkpoint ``--network SPEC`` names: ``default`` is the bundled network."""
+    return BUNDLED_NETWORK if spec == "default" else Path(spec)

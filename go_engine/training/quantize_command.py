@@ -44,9 +44,9 @@ def run_quantize_network(args: argparse.Namespace) -> int:
     import torch
 
     from go_engine.search.network_evaluator import (
-        BUNDLED_NETWORK,
         checkpoint_digest,
         load_network,
+        network_path,
         quantized_path,
     )
     from go_engine.training.sl_commands import load_games, network_games
@@ -61,7 +61,7 @@ def run_quantize_network(args: argparse.Namespace) -> int:
     )
 
     torch.set_num_threads(1)
-    network = BUNDLED_NETWORK if args.network == "default" else Path(args.network)
+    network = network_path(args.network)
     try:
         checkpoint, feature_set = load_network(network)
     except CheckpointError as error:
