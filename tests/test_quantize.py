@@ -59,7 +59,9 @@ def trained(tmp_path_factory):
     assert main(["train-sl", "--games", str(data), "--out", str(out), "--board-size", "7",
                  "--net", "b1c8", "--features", "compact", "--batch-size", "8", "--steps", "6",
                  "--eval-every", "6", "--eval-positions", "16", "--workers", "0",
-                 "--device", "cpu", "--holdout-fraction", "0.25", "--no-progress"]) == 0
+                 "--device", "cpu", "--holdout-fraction", "0.25", "--no-progress",
+                 "--no-quantize"]) == 0
+    assert not quantized_path(out / "model.pt").exists()
     return out / "model.pt", data
 
 
@@ -72,7 +74,7 @@ def test_quantize_network_writes_the_model_the_engine_then_runs(trained, capsys)
     last = capsys.readouterr().out.strip().splitlines()[-1]
     figures = dict(pair.split("=") for pair in last.split())
     assert {"top1_float", "top1_int8", "value_mse_float", "value_mse_int8"} <= set(figures)
-    assert int(figures["positions"]) > 0
+    assert int(figures["positions"]) > 0 and 0 <= float(figures["agreement"]) <= 1
     assert quantized_path(checkpoint).is_file()
     evaluator = load_evaluator(str(checkpoint))  # auto: the 8-bit model made from it
     assert isinstance(evaluator.model, OnnxRuntimeNet)
@@ -107,3 +109,24 @@ def test_the_command_line_offers_every_export():
     gtp = parser._subparsers._group_actions[0].choices["gtp"]
     action = next(a for a in gtp._actions if a.dest == "network_export")
     assert set(action.choices) == set(EXPORTS)
+
+
+def test_top_move_agreement_counts_the_positions_whose_first_moves_match():
+    from go_engine.training.quantize_command import top_move_agreement
+
+    planes = torch.zeros((10, 1, 3, 3))
+    planes[:, 0, 0, :] = torch.arange(10)[:, None] % 3 == 0  # 4 of the 10 rows marked
+
+    def marked_first(x):  # policy logits favour move 0 on marked rows, move 1 on the rest
+        logits = torch.zeros((len(x), 10))
+        logits[:, 1] = 1.0
+        logits[:, 0] = 2.0 * x[:, 0, 0, 0]
+        return logits, torch.zeros(len(x))
+
+    def always_second(x):
+        logits = torch.zeros((len(x), 10))
+        logits[:, 1] = 1.0
+        return logits, torch.zeros(len(x))
+
+    assert top_move_agreement(marked_first, marked_first, planes, batch_size=3) == 1.0
+    assert top_move_agreement(marked_first, always_second, planes, batch_size=3) == 0.6

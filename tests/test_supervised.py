@@ -195,6 +195,8 @@ def test_train_sl_and_evaluate_policy_commands(tmp_path, capsys):
     last = capsys.readouterr().out.strip().splitlines()[-1]
     figures = dict(pair.split("=") for pair in last.split())
     assert int(figures["steps"]) == 12 and 0 <= float(figures["top1"]) <= 1
+    assert 0 <= float(figures["top1_int8"]) <= 1 and 0 <= float(figures["agreement_int8"]) <= 1
+    assert (out / "model.int8.onnx").is_file()  # the 8-bit model the engine runs on a CPU
     checkpoint = load_checkpoint(out / "model.pt")
     assert checkpoint.step == 12 and checkpoint.feature_set == "compact"
     assert checkpoint.extra["holdout_fraction"] == 0.25

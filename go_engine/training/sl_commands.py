@@ -68,6 +68,9 @@ def add_train_sl_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--init-from", metavar="CHECKPOINT", default=None,
                         help="start from these weights (same --net and --features); the "
                              "optimiser and schedule start afresh")
+    parser.add_argument("--no-quantize", action="store_true",
+                        help="do not make the 8-bit model (model.int8.onnx) the engine runs "
+                             "on a CPU; go-engine quantize-network makes it later")
     _add_split_arguments(parser)
     _add_io_arguments(parser)
 
@@ -134,11 +137,35 @@ def run_train_sl(args: argparse.Namespace) -> int:
     rate = state.step * config.batch_size / max(state.seconds, 1e-9)
     print(f"saved {model_path} ({model_path.stat().st_size / 1e6:.1f} MB) after {state.step} "
           f"steps, {state.seconds / 60:.1f} min")
-    print(f"top1={metrics['top1']:.4f} top5={metrics['top5']:.4f} "
-          f"value_mse={metrics['value_mse']:.4f} value_mse01={metrics['value_mse01']:.4f} "
-          f"positions={int(metrics['positions'])} steps={state.step} "
-          f"train_positions_per_second={rate:.0f}")
+    figures = {"top1": f"{metrics['top1']:.4f}", "top5": f"{metrics['top5']:.4f}",
+               "value_mse": f"{metrics['value_mse']:.4f}",
+               "value_mse01": f"{metrics['value_mse01']:.4f}",
+               "positions": int(metrics["positions"]), "steps": state.step,
+               "train_positions_per_second": f"{rate:.0f}"}
+    if not args.no_quantize:
+        figures.update(_quantize(model_path, dataset, train_games, heldout_games, config))
+    print(" ".join(f"{key}={value}" for key, value in figures.items()))
     return 0
+
+
+def _quantize(model_path: Path, dataset: GameDataset, train_games: np.ndarray,
+              heldout_games: np.ndarray, config: SLConfig) -> dict[str, str]:
+    """Make the trained network's 8-bit model beside it (what the engine runs on a CPU);
+    return its held-out top-1 and agreement with the float network, or nothing when ONNX
+    Runtime is missing or the export fails (the engine then runs the float network)."""
+    from go_engine.training.quantize_command import quantize_checkpoint
+
+    try:
+        report = quantize_checkpoint(model_path, dataset, train_games, heldout_games,
+                                     eval_positions=min(config.eval_positions, 5000),
+                                     seed=config.seed)
+    except Exception as error:  # optional: a missing onnxruntime must not fail the run
+        print(f"no 8-bit model ({type(error).__name__}: {error}); the engine will run the "
+              f"float network", file=sys.stderr)
+        return {}
+    print(report.describe())
+    return {"top1_int8": f"{report.int8_metrics['top1']:.4f}",
+            "agreement_int8": f"{report.agreement:.4f}"}
 
 
 class _StepBar:
