@@ -192,7 +192,9 @@ def add_match_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--size", type=_board_size, default=9, help="board size (default 9)")
     parser.add_argument("--komi", type=float, default=7.5, help="komi (default 7.5)")
     parser.add_argument("--parallel", type=int, default=1, help="games at a time (default 1)")
-    parser.add_argument("--sgf-dir", default=None, help="save every game and summary.json here")
+    parser.add_argument("--sgf-dir", default=None,
+                        help="save every game and summary.json here; a match run again on the "
+                             "same folder resumes (plays only the games not yet finished)")
     parser.add_argument("--referee", choices=[r.value for r in Referee], default="engine",
                         help="who counts finished games (default engine: the runner)")
     parser.add_argument("--json", default=None, metavar="FILE",

@@ -3,6 +3,7 @@ engines that crash, cheat, err or hang (a fake GTP engine written to a temporary
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import shlex
@@ -278,3 +279,68 @@ def test_an_impossible_sprt_is_refused(capsys):
 def test_a_bad_spec_is_refused_before_any_game(capsys):
     assert main(["match", "leela", TINY, "--games", "1"]) == 2
     assert "not an engine spec" in capsys.readouterr().err
+
+
+# -- resuming ---------------------------------------------------------------------------------
+
+
+def journal_lines(folder: Path) -> list[dict]:
+    return [json.loads(line) for line in (folder / "games.jsonl").read_text().splitlines()]
+
+
+def test_a_match_run_again_on_its_folder_plays_only_the_missing_games(fake, capsys, tmp_path):
+    first, _ = run_cli(capsys, fake(), fake(), "--games", "2", "--size", "5",
+                       "--sgf-dir", str(tmp_path), "--seed", "7")
+    entries = journal_lines(tmp_path)
+    assert entries[0]["settings"]["seed"] == 7
+    assert sorted(entry["index"] for entry in entries[1:]) == [0, 1]
+    sgf_written = (tmp_path / "game-000.sgf").stat().st_mtime_ns
+    lines, last = run_cli(capsys, fake(), fake(), "--games", "4", "--size", "5",
+                          "--sgf-dir", str(tmp_path), "--seed", "7", "--parallel", "2")
+    assert lines[0].startswith("resuming: 2 games already played")
+    played = [line.split(":")[0] for line in lines if line.startswith("[")]
+    assert played == ["[3/4] game 002", "[4/4] game 003"] or played == [
+        "[3/4] game 003", "[4/4] game 002"]  # only the two missing games
+    assert last["games"] == "4"
+    assert (tmp_path / "game-000.sgf").stat().st_mtime_ns == sgf_written  # not replayed
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert [game["index"] for game in summary["games"]] == [0, 1, 2, 3]
+    assert [game["black"] for game in summary["games"]] == ["A", "B", "A", "B"]
+    assert len(journal_lines(tmp_path)) == 5
+    _, again = run_cli(capsys, fake(), fake(), "--games", "4", "--size", "5",
+                       "--sgf-dir", str(tmp_path), "--seed", "7")
+    assert again == last  # all played: the same report, nothing new
+    _, fewer = run_cli(capsys, fake(), fake(), "--games", "1", "--size", "5",
+                       "--sgf-dir", str(tmp_path), "--seed", "7")
+    assert fewer["games"] == "1"  # the first game of the four
+
+
+def test_a_game_cut_short_by_a_crash_is_played_again(fake, tmp_path):
+    config = small_config(fake(), fake(), games=2, sgf_dir=tmp_path, seed=5)
+    (first,) = run_match(dataclasses.replace(config, games=1))
+    journal = tmp_path / "games.jsonl"
+    with open(journal, "a") as file:  # the runner killed while writing game 1's line
+        file.write('{"index": 1, "black": "B", "wh')
+    records = run_match(config)
+    assert [record.index for record in records] == [0, 1]
+    assert records[0] == first
+    assert [entry.get("index") for entry in journal_lines(tmp_path)] == [None, 0, 1]
+
+
+def test_a_folder_holding_another_match_is_refused(fake, capsys, tmp_path):
+    run_cli(capsys, fake(), fake(), "--games", "1", "--size", "5", "--sgf-dir", str(tmp_path))
+    before = (tmp_path / "games.jsonl").read_text()
+    assert main(["match", fake(), fake(), "--games", "2", "--size", "5", "--komi", "6.5",
+                 "--sgf-dir", str(tmp_path)]) == 2
+    error = capsys.readouterr().err
+    assert "other settings" in error and "komi 7.5 there, 6.5 now" in error
+    assert (tmp_path / "games.jsonl").read_text() == before
+
+
+def test_a_damaged_journal_says_which_line(fake, capsys, tmp_path):
+    run_cli(capsys, fake(), fake(), "--games", "1", "--size", "5", "--sgf-dir", str(tmp_path))
+    journal = tmp_path / "games.jsonl"
+    journal.write_text(journal.read_text() + "[1, 2]\n")
+    assert main(["match", fake(), fake(), "--games", "2", "--size", "5",
+                 "--sgf-dir", str(tmp_path)]) == 2
+    assert "games.jsonl, line 3: not a JSON object" in capsys.readouterr().err

@@ -41,6 +41,10 @@ for no gain.
 Sequential tests: with ``MatchConfig.sprt`` (:class:`~go_engine.ratings.Sprt`), no game starts
 once the finished ones decide the test; games in progress finish and count.
 
+Resuming: a match that saves its games (``sgf_dir``) writes each finished game to a journal
+there as it ends (:mod:`go_engine.interfaces.match_journal`); run again on the same folder, it
+plays only the games the journal lacks.
+
 Seeds: the player on side ``s`` (0 for A, 1 for B) in game ``i`` gets
 ``seed * 1_000_000 + 2 * i + s`` (:func:`player_seed`), so every engine of a match has its own
 seed, distinct matches with distinct ``--seed`` do not share seeds, and a game can be rerun
@@ -56,6 +60,7 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from itertools import islice
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from go_engine.interfaces.gtp_client import find_gnugo
 from go_engine.interfaces.match_players import EngineFailure, EngineSpec, Failure, GtpProcess
@@ -73,6 +78,9 @@ from go_engine.rules.game import Game, Rules
 from go_engine.rules.scoring import score
 from go_engine.rules.sgf import save_sgf
 from go_engine.search.playout import estimate_dead_stones
+
+if TYPE_CHECKING:
+    from go_engine.interfaces.match_journal import MatchJournal
 
 DEAD_STONE_PLAYOUTS = 400
 SIDES = ("A", "B")
@@ -361,18 +369,23 @@ def _settings(config: MatchConfig, record: GameRecord) -> dict[str, object]:
 # -- the match --------------------------------------------------------------------------------
 
 
-def run_match(config: MatchConfig,
-              on_game: Callable[[GameRecord], None] | None = None) -> list[GameRecord]:
+def run_match(config: MatchConfig, on_game: Callable[[GameRecord], None] | None = None,
+              journal: MatchJournal | None = None) -> list[GameRecord]:
     """Play every game, ``config.parallel`` at a time; call ``on_game`` as each one ends.
 
-    Returns the records in index order. With ``config.sprt``, no game starts once the
-    finished games decide the test; the games in progress then finish and count. On
-    ``KeyboardInterrupt`` no new game starts; the games in progress finish (their engines,
-    which share the terminal, are interrupted too).
+    Returns the records in index order. A match that saves its games keeps a journal of them
+    in ``config.sgf_dir`` (:mod:`go_engine.interfaces.match_journal`; ``journal`` if given,
+    else opened there): the games it already holds count and are not played again. With
+    ``config.sprt``, no game starts once the finished games decide the test; the games in
+    progress then finish and count. On ``KeyboardInterrupt`` no new game starts; the games
+    in progress finish (their engines, which share the terminal, are interrupted too).
     """
-    if config.sgf_dir is not None:
-        Path(config.sgf_dir).mkdir(parents=True, exist_ok=True)
-    records: list[GameRecord] = []
+    if journal is None and config.sgf_dir is not None:
+        from go_engine.interfaces.match_journal import MatchJournal  # it imports this module
+
+        journal = MatchJournal.open(config)
+    records = [] if journal is None else journal.finished(config.games)
+    played = {record.index for record in records}
 
     def decided() -> bool:
         if config.sprt is None:
@@ -380,8 +393,11 @@ def run_match(config: MatchConfig,
         score = match_score(records)
         return config.sprt.decision(score.score, score.games) != Decision.NONE
 
-    for record in _completed(config, decided):
+    to_play = [index for index in range(config.games) if index not in played]
+    for record in _completed(config, to_play, decided):
         records.append(record)
+        if journal is not None:
+            journal.append(record)
         if on_game is not None:
             on_game(record)
     return sorted(records, key=lambda record: record.index)
@@ -393,18 +409,19 @@ def match_score(records: list[GameRecord]) -> MatchScore:
     return MatchScore(winners.count("A"), winners.count("B"), winners.count(None))
 
 
-def _completed(config: MatchConfig, stop: Callable[[], bool]) -> Iterator[GameRecord]:
-    """The records of the match's games in the order they finish. Games start in index
+def _completed(config: MatchConfig, to_play: list[int], stop: Callable[[], bool]
+               ) -> Iterator[GameRecord]:
+    """The records of the games ``to_play`` in the order they finish. Games start in index
     order, ``config.parallel`` at a time, each when one ends, unless ``stop()`` (asked after
     the finished records are handled) says no more."""
     pool = ThreadPoolExecutor(max_workers=config.parallel, thread_name_prefix="match-game")
-    indices = iter(range(config.games))
+    indices = iter(to_play)
 
     def start(count: int) -> set[Future]:
         return {pool.submit(play_game, config, index) for index in islice(indices, count)}
 
     try:
-        pending = start(config.parallel)
+        pending = set() if stop() else start(config.parallel)
         while pending:
             done, pending = wait(pending, return_when=FIRST_COMPLETED)
             for future in done:

@@ -47,6 +47,7 @@ from go_engine.interfaces.match import (
     match_score,
     run_match,
 )
+from go_engine.interfaces.match_journal import JournalError, MatchJournal
 from go_engine.ratings import Decision, MatchScore, Sprt
 
 
@@ -209,17 +210,28 @@ def run_and_report(config: MatchConfig, json_path: Path | None = None,
     """Run the match with a progress display, print the report, write the JSON summary.
 
     ``json_path`` defaults to ``<sgf_dir>/summary.json`` when the match saves SGF files.
-    Returns the command's exit status (0).
+    Returns the command's exit status: 0, or 2 when ``sgf_dir`` holds the journal of another
+    match (a match resumes from its own journal there).
     """
     console = Console(file=stream or sys.stdout, highlight=False, soft_wrap=True)
-    finished: list[GameRecord] = []
-    with _Display(console, config.games, config.sprt) as display:
+    journal = None
+    if config.sgf_dir is not None:
+        try:
+            journal = MatchJournal.open(config)
+        except JournalError as error:
+            print(f"error: {error}", file=sys.stderr)
+            return 2
+    finished = [] if journal is None else journal.finished(config.games)
+    if finished:
+        console.print(f"resuming: {len(finished)} games already played ({journal.path})",
+                      markup=False)
+    with _Display(console, config.games, config.sprt, finished) as display:
 
         def on_game(record: GameRecord) -> None:
             finished.append(record)
             display.game_done(record, summarize(finished))
 
-        records = run_match(config, on_game)
+        records = run_match(config, on_game, journal)
     summary = summarize(records)
     if json_path is None and config.sgf_dir is not None:
         json_path = Path(config.sgf_dir) / "summary.json"
@@ -235,11 +247,13 @@ def run_and_report(config: MatchConfig, json_path: Path | None = None,
 class _Display:
     """Game lines, with a progress bar and the running score on a terminal."""
 
-    def __init__(self, console: Console, total: int, sprt: Sprt | None) -> None:
+    def __init__(self, console: Console, total: int, sprt: Sprt | None,
+                 resumed: list[GameRecord]) -> None:
         self.console = console
         self.total = total
         self.sprt = sprt
-        self.done = 0
+        self.done = len(resumed)
+        self.score = match_score(resumed)
         self.progress: Progress | None = None
         self.task = None
 
@@ -248,7 +262,8 @@ class _Display:
             self.progress = Progress(
                 TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                 TimeElapsedColumn(), console=self.console, transient=True)
-            self.task = self.progress.add_task("A 0  B 0  draws 0", total=self.total)
+            self.task = self.progress.add_task(_score_text(self.score), total=self.total,
+                                               completed=self.done)
             self.progress.start()
         return self
 
@@ -258,10 +273,12 @@ class _Display:
         self.console.print(game_line(record, summary, self.done, self.total, self.sprt),
                            markup=False)
         if self.progress is not None:
-            score = summary.score
-            self.progress.update(self.task, advance=1, description=(
-                f"A {score.wins_a}  B {score.wins_b}  draws {score.draws}"))
+            self.progress.update(self.task, advance=1, description=_score_text(summary.score))
 
     def __exit__(self, *exc) -> None:
         if self.progress is not None:
             self.progress.stop()
+
+
+def _score_text(score: MatchScore) -> str:
+    return f"A {score.wins_a}  B {score.wins_b}  draws {score.draws}"
