@@ -14,7 +14,15 @@ from pathlib import Path
 import pytest
 
 from go_engine.cli import main
-from go_engine.interfaces.match import Ending, MatchConfig, Referee, player_seed, run_match
+from go_engine.interfaces.match import (
+    Ending,
+    GameRecord,
+    MatchConfig,
+    Referee,
+    in_index_order,
+    player_seed,
+    run_match,
+)
 from go_engine.interfaces.match_players import parse_spec
 from go_engine.ratings import (
     Decision,
@@ -269,6 +277,17 @@ def test_a_decided_sprt_stops_the_match(fake, capsys):
     assert "LLR -2.93" in lines[3] and "LLR -3.66" in lines[4]
     assert any(line.startswith("SPRT elo0=0 elo1=200 alpha=0.05 beta=0.05: LLR -3.66")
                and "H0" in line for line in lines)
+
+
+def test_a_sequential_test_counts_games_in_the_order_they_started():
+    def record(index: int) -> GameRecord:
+        return GameRecord(index=index, black="A", white="B", black_name="a", white_name="b",
+                          result="B+R", winner="A", ending=Ending.RESIGNATION, detail="",
+                          moves=9)
+
+    finished = [record(i) for i in (2, 0, 3, 5, 1)]  # game 4 still playing
+    assert [r.index for r in in_index_order(finished)] == [0, 1, 2, 3]
+    assert in_index_order([record(1), record(2)]) == []  # game 0 still playing
 
 
 def test_an_impossible_sprt_is_refused(capsys):

@@ -39,7 +39,9 @@ results and the progress display directly, where processes would add pickling an
 for no gain.
 
 Sequential tests: with ``MatchConfig.sprt`` (:class:`~go_engine.ratings.Sprt`), no game starts
-once the finished ones decide the test; games in progress finish and count.
+once the finished ones decide the test, counted in the order the games started
+(:func:`in_index_order`: with games in parallel the short ones finish first, and counting them
+as they came would favour them); games in progress finish and count.
 
 Resuming: a match that saves its games (``sgf_dir``) writes each finished game to a journal
 there as it ends (:mod:`go_engine.interfaces.match_journal`); run again on the same folder, it
@@ -376,9 +378,10 @@ def run_match(config: MatchConfig, on_game: Callable[[GameRecord], None] | None 
     Returns the records in index order. A match that saves its games keeps a journal of them
     in ``config.sgf_dir`` (:mod:`go_engine.interfaces.match_journal`; ``journal`` if given,
     else opened there): the games it already holds count and are not played again. With
-    ``config.sprt``, no game starts once the finished games decide the test; the games in
-    progress then finish and count. On ``KeyboardInterrupt`` no new game starts; the games
-    in progress finish (their engines, which share the terminal, are interrupted too).
+    ``config.sprt``, no game starts once the finished games decide the test (counted in
+    index order: :func:`in_index_order`); the games in progress then finish and count. On
+    ``KeyboardInterrupt`` no new game starts; the games in progress finish (their engines,
+    which share the terminal, are interrupted too).
     """
     if journal is None and config.sgf_dir is not None:
         from go_engine.interfaces.match_journal import MatchJournal  # it imports this module
@@ -390,7 +393,7 @@ def run_match(config: MatchConfig, on_game: Callable[[GameRecord], None] | None 
     def decided() -> bool:
         if config.sprt is None:
             return False
-        score = match_score(records)
+        score = match_score(in_index_order(records))
         return config.sprt.decision(score.score, score.games) != Decision.NONE
 
     to_play = [index for index in range(config.games) if index not in played]
@@ -401,6 +404,21 @@ def run_match(config: MatchConfig, on_game: Callable[[GameRecord], None] | None 
         if on_game is not None:
             on_game(record)
     return sorted(records, key=lambda record: record.index)
+
+
+def in_index_order(records: list[GameRecord]) -> list[GameRecord]:
+    """The finished games before the first one (by index) still unfinished.
+
+    A sequential test decides on these alone. With games in parallel, short games finish
+    first; a test that counted games as they finished would see them early and stop on them
+    more often than their share (quick resignations, crashes), a bias that counting in the
+    order the games started avoids. All games started then finish and count in the report.
+    """
+    finished = {record.index: record for record in records}
+    prefix = []
+    while len(prefix) in finished:
+        prefix.append(finished[len(prefix)])
+    return prefix
 
 
 def match_score(records: list[GameRecord]) -> MatchScore:
