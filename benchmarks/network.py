@@ -44,6 +44,7 @@ from rich.console import Console
 from rich.table import Table
 
 from networks.go.inference import OnnxRuntimeNet, export_for_inference, quantize_onnx
+from networks.go.onnx_model import OnnxModel
 from networks.go.policy_value import NetConfig, build_network
 
 
@@ -165,7 +166,7 @@ def search_rates(network: str, boards: list[int], seconds: float, runs: int
 def _is_int8(evaluator: object) -> bool:
     """Whether an evaluator runs an 8-bit model (one made by quantize-network)."""
     model = evaluator.model
-    return isinstance(model, OnnxRuntimeNet) and "checkpoint_sha256" in model.metadata
+    return isinstance(model, OnnxModel) and "checkpoint_sha256" in model.metadata
 
 
 def main() -> None:

@@ -61,7 +61,7 @@ class EngineOptions:
         """The player these options describe, with the network ``network`` names (``none``:
         the rollout-only engine; ``default``: the bundled network; or a checkpoint path).
 
-        Raises :class:`~networks.go.checkpoint.CheckpointError` for a missing, corrupt or
+        Raises :class:`~networks.go.errors.CheckpointError` for a missing, corrupt or
         mismatched checkpoint."""
         from go_engine.search.player import MCTSPlayer
 
@@ -258,7 +258,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     if options.network == "none":  # no torch import on this path
         return _run_engine(args, options)
-    from networks.go.checkpoint import CheckpointError
+    from networks.go.errors import CheckpointError
 
     try:
         return _run_engine(args, options)

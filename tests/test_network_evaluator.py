@@ -3,6 +3,10 @@ the evaluation cache, checkpoints through --network, and searches that use the v
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 import torch
@@ -15,9 +19,15 @@ from go_engine.rules.game import Game, Rules
 from go_engine.rules.masks import masks
 from go_engine.search.config import SearchConfig, Selection
 from go_engine.search.mcts import MCTS
-from go_engine.search.network_evaluator import NetworkConfig, NetworkEvaluator, load_evaluator
+from go_engine.search.network_evaluator import (
+    _GPU_DEVICE_FILES,
+    EXPORTS,
+    NetworkConfig,
+    NetworkEvaluator,
+    load_evaluator,
+)
 from networks.go.checkpoint import CheckpointError, save_checkpoint
-from networks.go.inference import OnnxRuntimeNet
+from networks.go.inference import METHODS, OnnxRuntimeNet
 from networks.go.policy_value import NetConfig, PolicyValueNet
 
 torch.set_num_threads(1)
@@ -124,6 +134,35 @@ def test_onnx_runtime_answers_what_the_torch_module_answers(tmp_path):
 def test_an_unknown_export_is_refused():
     with pytest.raises(ValueError, match="export must be one of"):
         NetworkConfig(export="tensorrt")
+    assert set(METHODS) <= set(EXPORTS)  # EXPORTS spells them out so as not to import torch
+
+
+# The engine's GTP session with the bundled network, in a fresh interpreter that cannot
+# import torch: on a CPU with the 8-bit model the engine must not need it.
+WITHOUT_TORCH = r"""
+import io, sys
+
+class NoTorch:
+    def find_spec(self, name, path=None, target=None):
+        if name == "torch" or name.startswith("torch."):
+            raise ImportError(f"the engine imported {name} with its 8-bit model")
+
+sys.meta_path.insert(0, NoTorch())
+from go_engine.cli import main
+sys.stdin = io.TextIOWrapper(io.BytesIO(b"boardsize 9\nclear_board\ngenmove b\nquit\n"))
+status = main(["gtp", "--size", "9", "--playouts", "16"])
+print("torch loaded:", "torch" in sys.modules, "status:", status)
+"""
+
+
+@pytest.mark.skipif(any(os.path.exists(name) for name in _GPU_DEVICE_FILES),
+                    reason="a GPU machine: the network runs there with torch")
+def test_the_engine_plays_with_its_8_bit_model_without_importing_torch():
+
+    done = subprocess.run([sys.executable, "-c", WITHOUT_TORCH], capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert "= " in done.stdout and "torch loaded: False status: 0" in done.stdout
 
 
 @pytest.mark.parametrize("mixing_lambda", [0.0, 0.5])

@@ -24,6 +24,7 @@ from networks.go.inference import (
     quantize_onnx,
     with_metadata,
 )
+from networks.go.onnx_model import OnnxModel
 from networks.go.policy_value import NetConfig, PolicyValueNet
 
 torch.set_num_threads(1)
@@ -77,10 +78,11 @@ def test_quantize_network_writes_the_model_the_engine_then_runs(trained, capsys)
     assert int(figures["positions"]) > 0 and 0 <= float(figures["agreement"]) <= 1
     assert quantized_path(checkpoint).is_file()
     evaluator = load_evaluator(str(checkpoint))  # auto: the 8-bit model made from it
-    assert isinstance(evaluator.model, OnnxRuntimeNet)
+    assert isinstance(evaluator.model, OnnxModel)  # run without torch
     assert evaluator.model.onnx_model == quantized_path(checkpoint).read_bytes()
     forced = load_evaluator(str(checkpoint), NetworkConfig(export="onnx"))
-    assert forced.model.onnx_model != evaluator.model.onnx_model  # the float network
+    assert isinstance(forced.model, OnnxRuntimeNet)  # the float network, exported by torch
+    assert forced.model.onnx_model != evaluator.model.onnx_model
 
 
 def test_an_8_bit_model_of_another_checkpoint_is_not_used(trained, tmp_path):

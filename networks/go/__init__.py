@@ -6,8 +6,11 @@ for inference.
 * :mod:`networks.go.checkpoint`: versioned, atomic checkpoints with clear errors.
 * :mod:`networks.go.inference`: :func:`export_for_inference` (batch norm folded, run by ONNX
   Runtime on the CPU, or traced and frozen).
+* :mod:`networks.go.onnx_model`: :class:`OnnxModel`, an exported network run by ONNX Runtime
+  without torch (how the engine plays with the 8-bit model).
 
-Torch (and ONNX Runtime, for inference); this package never imports ``go_engine`` (the engine
+Torch (and ONNX Runtime, for inference; :mod:`~networks.go.onnx_model` and
+:mod:`~networks.go.errors` import no torch); this package never imports ``go_engine`` (the engine
 imports it). Names are resolved lazily (PEP 562), like :mod:`networks`.
 """
 
@@ -24,11 +27,12 @@ _LOCATIONS = {
     "build_network": "networks.go.policy_value",
     "parameter_count": "networks.go.policy_value",
     "Checkpoint": "networks.go.checkpoint",
-    "CheckpointError": "networks.go.checkpoint",
+    "CheckpointError": "networks.go.errors",
     "save_checkpoint": "networks.go.checkpoint",
     "load_checkpoint": "networks.go.checkpoint",
     "export_for_inference": "networks.go.inference",
     "OnnxRuntimeNet": "networks.go.inference",
+    "OnnxModel": "networks.go.onnx_model",
 }
 
 __all__, __getattr__, __dir__ = lazy_names("networks.go", _LOCATIONS)

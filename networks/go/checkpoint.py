@@ -34,16 +34,13 @@ from typing import Any
 import torch
 from torch import nn
 
+from networks.go.errors import CheckpointError  # raised here; importable from here too
 from networks.go.policy_value import GoNetwork, NetConfig, build_network
 
 FORMAT = "go-engine-checkpoint"
 FORMAT_VERSION = 1
 _PREFIXES = ("_orig_mod.", "module.")  # torch.compile wrappers; DataParallel / DDP wrappers
 _SCALARS = (str, int, float, bool, type(None))  # exact types: subclasses do not load
-
-
-class CheckpointError(Exception):
-    """A checkpoint that cannot be read, or cannot be used as asked."""
 
 
 @dataclass

@@ -56,6 +56,8 @@ import torch
 from torch import nn
 from torch.nn.utils.fusion import fuse_conv_bn_eval
 
+from networks.go.onnx_model import OnnxModel
+
 METHODS = ("auto", "onnx", "freeze", "fold")
 
 
@@ -120,35 +122,30 @@ def export_for_inference(model: nn.Module, *, method: str = "auto", board_size: 
 
 
 class OnnxRuntimeNet(nn.Module):
-    """A network exported to ONNX and run by ONNX Runtime on the CPU, called like the torch
-    module: ``x [B, C, N, N] -> (policy_logits [B, N*N+1], value [B])`` as CPU tensors.
+    """An :class:`~networks.go.onnx_model.OnnxModel` called like the torch module:
+    ``x [B, C, N, N] -> (policy_logits [B, N*N+1], value [B])`` as CPU tensors.
 
-    Pickling (and ``copy.deepcopy``) keeps the ONNX bytes and builds a new session."""
+    ``runner`` is the torch-free model itself (the search calls it directly). Pickling (and
+    ``copy.deepcopy``) keeps the ONNX bytes and builds a new session."""
 
-    def __init__(self, onnx_model: bytes, threads: int) -> None:
+    def __init__(self, onnx_model: bytes | OnnxModel, threads: int = 1) -> None:
         super().__init__()
-        self.onnx_model = onnx_model
-        self.threads = threads
-        self.session = _onnx_session(onnx_model, threads)
+        self.runner = (onnx_model if isinstance(onnx_model, OnnxModel)
+                       else OnnxModel(onnx_model, threads))
+
+    @property
+    def onnx_model(self) -> bytes:
+        """The serialized ONNX model."""
+        return self.runner.onnx_model
 
     @property
     def metadata(self) -> dict[str, str]:
         """The model's metadata fields (see :func:`with_metadata`)."""
-        return dict(self.session.get_modelmeta().custom_metadata_map)
+        return self.runner.metadata
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        planes = x.detach().cpu().numpy().astype(np.float32, copy=False)
-        policy, value = self.session.run(None, {"planes": planes})
+        policy, value = self.runner(x.detach().cpu().numpy())
         return torch.from_numpy(policy), torch.from_numpy(value)
-
-    def __getstate__(self) -> dict:
-        state = self.__dict__.copy()
-        state.pop("session")
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self.session = _onnx_session(self.onnx_model, self.threads)
 
 
 def quantize_onnx(onnx_model: bytes, calibration: np.ndarray, *, batch: int = 16) -> bytes:
@@ -243,20 +240,6 @@ def _onnx(model: nn.Module, example: torch.Tensor, any_size: bool, threads: int 
         if required:
             raise
         return None
-
-
-def _onnx_session(onnx_model: bytes, threads: int) -> object:
-    """An ONNX Runtime CPU session with ``threads`` intra-op threads and one inter-op thread.
-
-    With one thread there is no thread pool, so nothing spins while the search works."""
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    options.inter_op_num_threads = 1
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
-    options.log_severity_level = 3  # errors only
-    return ort.InferenceSession(onnx_model, options, providers=["CPUExecutionProvider"])
 
 
 def _freeze(model: nn.Module, example: torch.Tensor) -> nn.Module | None:
