@@ -20,8 +20,8 @@ from go_engine.rules.masks import masks
 from go_engine.search.config import SearchConfig, Selection
 from go_engine.search.mcts import MCTS
 from go_engine.search.network_evaluator import (
-    _GPU_DEVICE_FILES,
     EXPORTS,
+    GPU_DEVICE_FILES,
     NetworkConfig,
     NetworkEvaluator,
     load_evaluator,
@@ -155,7 +155,7 @@ print("torch loaded:", "torch" in sys.modules, "status:", status)
 """
 
 
-@pytest.mark.skipif(any(os.path.exists(name) for name in _GPU_DEVICE_FILES),
+@pytest.mark.skipif(any(os.path.exists(name) for name in GPU_DEVICE_FILES),
                     reason="a GPU machine: the network runs there with torch")
 def test_the_engine_plays_with_its_8_bit_model_without_importing_torch():
 

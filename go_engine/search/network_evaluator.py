@@ -51,6 +51,8 @@ BUNDLED_NETWORK = Path(__file__).parent / "weights" / "network.pt"
 # networks.go.inference.METHODS, then the 8-bit model and the module as given (spelt out, not
 # imported: that module imports torch; a test checks they agree).
 EXPORTS = ("auto", "onnx", "freeze", "fold", "onnx-int8", "none")
+# NVIDIA's driver and AMD's ROCm driver create these; torch finds no GPU on a machine without.
+GPU_DEVICE_FILES = ("/dev/nvidiactl", "/dev/nvidia0", "/dev/kfd")
 # Runs a batch of planes [B, C, N, N] (float32) to (policy logits [B, A], values [B]).
 Runner = Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]
 
@@ -226,15 +228,11 @@ def _runs_on_cpu(device: str) -> bool:
     importing torch (3 s)."""
     if device == "cpu":
         return True
-    if device == "auto" and not any(os.path.exists(name) for name in _GPU_DEVICE_FILES):
+    if device == "auto" and not any(os.path.exists(name) for name in GPU_DEVICE_FILES):
         return True
     from networks.go.inference import resolve_device
 
     return resolve_device(device).type == "cpu"
-
-
-# NVIDIA's driver and AMD's ROCm driver create these; torch finds no GPU on a machine without.
-_GPU_DEVICE_FILES = ("/dev/nvidiactl", "/dev/nvidia0", "/dev/kfd")
 
 
 def _cache_key(board: Board) -> tuple:
