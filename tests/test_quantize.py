@@ -113,22 +113,32 @@ def test_the_command_line_offers_every_export():
     assert set(action.choices) == set(EXPORTS)
 
 
-def test_top_move_agreement_counts_the_positions_whose_first_moves_match():
-    from go_engine.training.quantize_command import top_move_agreement
+def test_the_evaluation_returns_each_positions_first_move_for_comparing_two_models():
+    from go_engine.training.supervised import HeldOut, evaluate_with_moves
 
     planes = torch.zeros((10, 1, 3, 3))
-    planes[:, 0, 0, :] = torch.arange(10)[:, None] % 3 == 0  # 4 of the 10 rows marked
+    planes[:, 0, 0, :] = (torch.arange(10)[:, None] % 3 == 0).float()  # 4 of the 10 marked
+    heldout = HeldOut(planes, torch.zeros(10, dtype=torch.long), torch.zeros(10),
+                      torch.ones(10))
 
-    def marked_first(x):  # policy logits favour move 0 on marked rows, move 1 on the rest
-        logits = torch.zeros((len(x), 10))
-        logits[:, 1] = 1.0
-        logits[:, 0] = 2.0 * x[:, 0, 0, 0]
-        return logits, torch.zeros(len(x))
+    class Policy(torch.nn.Module):
+        """Favours move 1; with ``marked``, move 0 on the marked rows."""
 
-    def always_second(x):
-        logits = torch.zeros((len(x), 10))
-        logits[:, 1] = 1.0
-        return logits, torch.zeros(len(x))
+        def __init__(self, marked: bool) -> None:
+            super().__init__()
+            self.marked = marked
 
-    assert top_move_agreement(marked_first, marked_first, planes, batch_size=3) == 1.0
-    assert top_move_agreement(marked_first, always_second, planes, batch_size=3) == 0.6
+        def forward(self, x):
+            logits = torch.zeros((len(x), 10))
+            logits[:, 1] = 1.0
+            if self.marked:
+                logits[:, 0] = 2.0 * x[:, 0, 0, 0]
+            return logits, torch.zeros(len(x))
+
+    cpu = torch.device("cpu")
+    metrics, marked = evaluate_with_moves(Policy(True), heldout, cpu, batch_size=3)
+    _, again = evaluate_with_moves(Policy(True), heldout, cpu, batch_size=4)
+    _, second = evaluate_with_moves(Policy(False), heldout, cpu, batch_size=3)
+    assert metrics["top1"] == 0.4  # move 0 is every position's target
+    assert np.mean(marked == again) == 1.0
+    assert np.mean(marked == second) == 0.6

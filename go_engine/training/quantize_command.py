@@ -123,7 +123,7 @@ def quantize_checkpoint(network: Path, dataset: GameDataset, training: np.ndarra
 
     from go_engine.search.network_evaluator import checkpoint_digest, load_network, quantized_path
     from go_engine.training.sl_data import encode_positions, sample_positions
-    from go_engine.training.supervised import HeldOut, evaluate
+    from go_engine.training.supervised import HeldOut, evaluate_with_moves
     from networks.go.inference import (
         OnnxRuntimeNet,
         export_for_inference,
@@ -150,22 +150,10 @@ def quantize_checkpoint(network: Path, dataset: GameDataset, training: np.ndarra
     partial = out.with_name(out.name + ".partial")
     partial.write_bytes(int8)
     partial.replace(out)
+    float_metrics, float_moves = evaluate_with_moves(float_model, measured, cpu, batch_size=64)
+    int8_metrics, int8_moves = evaluate_with_moves(int8_model, measured, cpu, batch_size=64)
     return QuantizeReport(
         network=network, path=out, size_bytes=len(int8),
         calibration_positions=len(calibration), seconds=seconds,
-        float_metrics=evaluate(float_model, measured, cpu, batch_size=64),
-        int8_metrics=evaluate(int8_model, measured, cpu, batch_size=64),
-        agreement=top_move_agreement(float_model, int8_model, measured.planes))
-
-
-def top_move_agreement(first, second, planes, batch_size: int = 64) -> float:
-    """The share of the positions ``planes`` on which two policy/value models' policies put
-    the same move first."""
-    import torch
-
-    same = 0
-    with torch.inference_mode():
-        for start in range(0, len(planes), batch_size):
-            part = planes[start:start + batch_size]
-            same += int((first(part)[0].argmax(1) == second(part)[0].argmax(1)).sum())
-    return same / max(len(planes), 1)
+        float_metrics=float_metrics, int8_metrics=int8_metrics,
+        agreement=float(np.mean(float_moves == int8_moves)) if len(int8_moves) else 0.0)

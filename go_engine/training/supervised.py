@@ -121,7 +121,6 @@ def to_device(batch: dict[str, torch.Tensor], device: torch.device) -> dict[str,
     return moved
 
 
-@torch.no_grad()
 def evaluate(model: torch.nn.Module, heldout: HeldOut, device: torch.device,
              batch_size: int = 1024) -> dict[str, float]:
     """Top-1/top-5 accuracy, policy loss and value MSE of ``model`` on ``heldout``.
@@ -130,7 +129,16 @@ def evaluate(model: torch.nn.Module, heldout: HeldOut, device: torch.device,
     (``value_mse01``, outcomes in {0, 1}), the scale on which AlphaGo reported 0.234 (Silver et
     al. 2017 compare on that scale).
     """
+    return evaluate_with_moves(model, heldout, device, batch_size)[0]
+
+
+@torch.no_grad()
+def evaluate_with_moves(model: torch.nn.Module, heldout: HeldOut, device: torch.device,
+                        batch_size: int = 1024) -> tuple[dict[str, float], np.ndarray]:
+    """:func:`evaluate`'s figures and the move ``model`` ranks first on each position, from
+    the same pass (two models' moves compare without running either again)."""
     model.eval()
+    moves = []
     top1 = top5 = 0.0
     policy_loss = value_se = value_count = 0.0
     count = len(heldout.targets)
@@ -145,6 +153,7 @@ def evaluate(model: torch.nn.Module, heldout: HeldOut, device: torch.device,
         logits = logits.float()
         best = logits.topk(5, dim=1).indices
         targets = part["targets"]
+        moves.append(best[:, 0].cpu().numpy())
         top1 += (best[:, 0] == targets).sum().item()
         top5 += (best == targets[:, None]).any(dim=1).sum().item()
         policy_loss += F.cross_entropy(logits, targets, reduction="sum").item()
@@ -153,9 +162,10 @@ def evaluate(model: torch.nn.Module, heldout: HeldOut, device: torch.device,
         value_count += mask.sum().item()
     model.train()
     mse = value_se / max(value_count, 1.0)
-    return {"top1": top1 / max(count, 1), "top5": top5 / max(count, 1),
-            "policy_loss": policy_loss / max(count, 1), "value_mse": mse,
-            "value_mse01": mse / 4.0, "positions": float(count)}
+    metrics = {"top1": top1 / max(count, 1), "top5": top5 / max(count, 1),
+               "policy_loss": policy_loss / max(count, 1), "value_mse": mse,
+               "value_mse01": mse / 4.0, "positions": float(count)}
+    return metrics, np.concatenate(moves) if moves else np.zeros(0, np.int64)
 
 
 def _autocast(device: torch.device):
