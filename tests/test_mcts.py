@@ -15,7 +15,13 @@ from go_engine.rules.game import Game, Rules
 from go_engine.rules.masks import masks
 from go_engine.search import tree as kernels
 from go_engine.search.config import SearchConfig, Selection
-from go_engine.search.evaluation import Evaluation, RolloutRunner, UniformEvaluator
+from go_engine.search.evaluation import (
+    Evaluation,
+    RolloutRunner,
+    UniformEvaluator,
+    outcome_value,
+    outcome_values,
+)
 from go_engine.search.mcts import MCTS, _next_round_overruns
 from go_engine.search.tree import TreeArrays
 from go_engine.search.tree_policy import TreePolicyEvaluator
@@ -470,3 +476,63 @@ def test_a_timed_search_stops_before_a_round_that_would_overrun():
     assert _next_round_overruns(4.92, 48, 5.0)
     assert not _next_round_overruns(0.0, 0, 5.0)  # the first round always starts
     assert _next_round_overruns(5.0, 0, 5.0)
+
+
+# -- the margin in a finished game's value (score_weight) ---------------------------------------
+
+SETTLED = """
+. X . X .
+X X X X X
+X X X X X
+X X X X X
+. X . X .
+"""  # Black owns all 25 points; White can only pass, Black will not fill its eyes
+
+
+def test_outcome_value_blends_result_and_margin_by_hand():
+    assert outcome_value(3.5, 0.0, 10.0) == 1.0
+    assert outcome_value(-0.5, 0.0, 10.0) == -1.0
+    assert outcome_value(0.0, 0.3, 10.0) == 0.0
+    # (1 - 0.2) * 1 + 0.2 * tanh(10 / 10) = 0.8 + 0.2 * 0.76159
+    assert outcome_value(10.0, 0.2, 10.0) == pytest.approx(0.952318, abs=1e-6)
+    assert outcome_value(-5.0, 0.2, 10.0) == pytest.approx(-0.892423, abs=1e-6)
+    margins = np.array([-30.5, -0.5, 0.0, 0.5, 7.0, 30.5])
+    expected = [outcome_value(m, 0.25, 6.0) for m in margins]
+    np.testing.assert_allclose(outcome_values(margins, 0.25, 6.0), expected)
+
+
+def test_outcome_value_keeps_every_win_above_every_loss():
+    margins = np.linspace(-80.5, 80.5, 162)
+    for weight in (0.1, 0.5, 0.9):
+        values = outcome_values(margins, weight, 10.0)
+        assert np.all(np.diff(values) > 0)  # a bigger margin is always worth more
+        assert values[margins > 0].min() > 0 > values[margins < 0].max()
+        assert np.all(np.abs(values) <= 1.0)
+
+
+def test_rollouts_add_the_margin_for_the_player_to_move():
+    for to_move, sign in ((BLACK, 1.0), (WHITE, -1.0)):
+        game = game_from_ascii(SETTLED, to_move=to_move, komi=7.5)
+        plain, _ = RolloutRunner(seed=1).run([game.board], komi=7.5)
+        blended, _ = RolloutRunner(seed=1, score_weight=0.5, score_scale=10.0).run(
+            [game.board], komi=7.5)
+        assert plain[0] == sign
+        # Black's 25 points less komi: a margin of 17.5
+        assert blended[0] == pytest.approx(sign * (0.5 + 0.5 * np.tanh(1.75)))
+
+
+def test_scored_leaves_carry_the_margin_too():
+    # Black to move can only pass (eye fills are pruned); White then passes: every leaf is a
+    # finished game, scored exactly, so the root's value is the blended value of +17.5.
+    game = game_from_ascii(SETTLED, to_move=BLACK, komi=7.5)
+    config = SearchConfig(playouts=40, score_weight=0.5, score_scale=10.0, seed=2)
+    result = MCTS(config).search(game)
+    assert result.move == game.board.size ** 2  # the pass
+    assert result.q[result.move] == pytest.approx(0.5 + 0.5 * np.tanh(1.75))
+
+
+def test_score_weight_is_checked():
+    with pytest.raises(ValueError, match="score_weight"):
+        SearchConfig(score_weight=1.5)
+    with pytest.raises(ValueError, match="score_scale"):
+        SearchConfig(score_weight=0.1, score_scale=0.0)

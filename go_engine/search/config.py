@@ -63,6 +63,12 @@ class SearchConfig:
         mixing_lambda: leaf value ``(1 - lambda) * v + lambda * z``, z the rollout result and v
             the value evaluator's (AlphaGo: 0.5). With no value evaluator the rollout alone is
             used, whatever lambda says.
+        score_weight: share of the margin in a finished game's value (rollouts and scored
+            leaves): ``(1 - w) * result + w * tanh(margin / score_scale)`` (see
+            :func:`go_engine.search.evaluation.outcome_value`); 0, the default, is AlphaGo's
+            plain win/loss. A little makes the search prefer safer margins among moves that
+            win alike instead of giving points away when it is ahead.
+        score_scale: points at which the margin term reaches tanh(1) ~ 0.76 of its weight.
         virtual_loss: losses added to a path while its leaf is in flight (AlphaGo: 3).
         batch_size: leaves selected (under virtual loss) and evaluated together.
         expand_threshold: visits a leaf needs before it is expanded (AlphaGo: 40, with a
@@ -110,6 +116,8 @@ class SearchConfig:
     relative_fpu: bool = False
     fpu_reduction: float = 0.5
     mixing_lambda: float = 1.0
+    score_weight: float = 0.0
+    score_scale: float = 10.0
     virtual_loss: float = 3.0
     batch_size: int = 8
     expand_threshold: int = 3
@@ -142,6 +150,8 @@ class SearchConfig:
             raise ValueError("policy temperatures must be positive")
         if self.last_good_reply and self.rollouts != Rollouts.TRAINED:
             raise ValueError("last_good_reply needs trained rollouts")
+        if not 0.0 <= self.score_weight <= 1.0 or self.score_scale <= 0:
+            raise ValueError("score_weight must lie in [0, 1] and score_scale be positive")
         if not 0.0 <= self.resign_threshold < 0.5:
             raise ValueError("resign_threshold must lie in [0, 0.5)")
 

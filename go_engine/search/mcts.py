@@ -158,7 +158,8 @@ class MCTS:
             policy = RolloutPolicy(model)
         self.rollouts = RolloutRunner(config.rollout_threads, config.seed,
                                       config.max_rollout_moves_factor, policy,
-                                      config.last_good_reply)
+                                      config.last_good_reply, config.score_weight,
+                                      config.score_scale)
         self.rng = np.random.default_rng(config.seed)
         self.tree_rng = core.seed_rng(config.seed + 7919)
         self.arrays = TreeArrays()
@@ -331,7 +332,7 @@ class MCTS:
                         scratch.leaves, scratch.path_nodes, scratch.path_edges, scratch.path_len)
         kernels.leaf_status(arrays.nodes, scratch.leaves, scratch.pts, scratch.meta, komi,
                             self.config.expand_threshold, scratch.values, scratch.terminal,
-                            scratch.due)
+                            scratch.due, self.config.score_weight, self.config.score_scale)
         values = scratch.evaluator_values = self._expand_and_value(scratch, root_board)
         record = self._formula == kernels.RAVE
         if values is not None and self.config.mixing_lambda == 0:

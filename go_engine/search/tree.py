@@ -26,6 +26,7 @@ import numpy as np
 from numba import njit
 
 from go_engine.rules import board_core as core
+from go_engine.search.evaluation import outcome_value
 
 # nodes columns
 TO_MOVE = 0
@@ -338,10 +339,11 @@ def random_tiebreaks(rng, count):
 
 @njit(cache=True, nogil=True)
 def leaf_status(nodes, leaf_nodes, leaf_pts, leaf_meta, komi, expand_threshold, values,
-                terminal, due):
+                terminal, due, score_weight=0.0, score_scale=1.0):
     """Sort the leaves of a round: ``terminal[b]`` where both players have passed, with the
-    exact area result for the player to move (+1, -1, 0) in ``values[b]``; ``due[b]`` where an
-    unexpanded leaf reaches ``expand_threshold`` visits with this one."""
+    exact area result for the player to move in ``values[b]`` (+1, -1, 0, blended with the
+    margin as rollouts are: :func:`~go_engine.search.evaluation.outcome_value`); ``due[b]``
+    where an unexpanded leaf reaches ``expand_threshold`` visits with this one."""
     owner = np.zeros(leaf_pts.shape[2], dtype=np.int8)
     for b in range(leaf_meta.shape[0]):
         node = leaf_nodes[b]
@@ -350,8 +352,9 @@ def leaf_status(nodes, leaf_nodes, leaf_pts, leaf_meta, komi, expand_threshold, 
                   and nodes[node, VISITS] + 1 >= expand_threshold)
         if terminal[b]:
             margin = core.area_owner(leaf_pts[b], leaf_meta[b], owner) - komi
-            sign = 1.0 if margin > 0 else -1.0 if margin < 0 else 0.0
-            values[b] = sign if leaf_meta[b, core.M_TO_MOVE] == core.BLACK else -sign
+            if leaf_meta[b, core.M_TO_MOVE] != core.BLACK:
+                margin = -margin
+            values[b] = outcome_value(margin, score_weight, score_scale)
 
 
 # -- tree reuse ----------------------------------------------------------------------------------
