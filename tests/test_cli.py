@@ -72,6 +72,9 @@ def test_the_bundled_network_is_the_default_and_none_turns_it_off():
     assert with_network.search.expand_threshold == 1
     small = options_for("gtp", "--size", "9").search  # the 19x19 value is not trusted on 9x9
     assert (small.mixing_lambda, small.expand_threshold) == (1.0, 8)
+    # ... and small boards count a little of the margin; 19x19 plays for the win alone.
+    assert (small.score_weight, small.score_scale) == (0.1, 5.0)
+    assert with_network.search.score_weight == 0.0
     plain = options_for("gtp", "--network", "none")
     assert plain.network == "none" and plain.search.mixing_lambda == 1.0
     assert plain.search.expand_threshold == SearchConfig().expand_threshold

@@ -215,10 +215,16 @@ def network_settings(size: int) -> dict[str, object]:
     games to the rollout-only engine, while network priors with rollout values (lambda 1), the
     network called only to expand a node after 8 visits (1,000 simulations a second instead of
     150), won its games against it (docs/benchmarks.md). So smaller boards take lambda 1.
+
+    Smaller boards also count a little of the margin in a finished game's value
+    (``score_weight`` 0.1, ``score_scale`` 5 points): against GNU Go level 10 at one second a
+    move on 9x9 the engine without it won 45/50 on a 2-core machine, four of its five losses by
+    4.5 points or less (commit 4c44077, seed 601), and with it 49/50 (seed 611), the one loss
+    by 4.5 points (docs/benchmarks.md). Untried on 13x13 and up.
     """
     if size >= 13:
         return {"mixing_lambda": 0.5, "expand_threshold": 1}
-    return {"mixing_lambda": 1.0, "expand_threshold": 8}
+    return {"mixing_lambda": 1.0, "expand_threshold": 8, "score_weight": 0.1, "score_scale": 5.0}
 
 
 def engine_config(size: int, *, network: bool, **changes: object) -> SearchConfig:
