@@ -67,7 +67,9 @@ class SearchConfig:
             leaves): ``(1 - w) * result + w * tanh(margin / score_scale)`` (see
             :func:`go_engine.search.evaluation.outcome_value`); 0, the default, is AlphaGo's
             plain win/loss. A little makes the search prefer safer margins among moves that
-            win alike instead of giving points away when it is ahead.
+            win alike instead of giving points away when it is ahead. The "win rates" the
+            engine reports are then (value + 1) / 2 of this blend: within w / 2 of the plain
+            win rate.
         score_scale: points at which the margin term reaches tanh(1) ~ 0.76 of its weight.
         virtual_loss: losses added to a path while its leaf is in flight (AlphaGo: 3).
         batch_size: leaves selected (under virtual loss) and evaluated together.

@@ -107,11 +107,14 @@ class RolloutRunner:
     With ``last_good_reply`` (trained rollouts only), each random stream has a reply table
     (:func:`~go_engine.search.rollout_policy.new_replies`) that its rollouts play from and
     learn into, kept from call to call: :meth:`start`'s caller passes the table of its stream.
+
+    ``score_weight`` and ``score_scale`` blend each result with its margin
+    (:func:`outcome_value`; 0 keeps the plain +1/-1/0).
     """
 
     def __init__(self, threads: int = 1, seed: int = 0, max_moves_factor: int = 3,
                  policy: RolloutPolicy | None = None, last_good_reply: bool = False,
-                 score_weight: float = 0.0, score_scale: float = 1.0) -> None:
+                 score_weight: float = 0.0, score_scale: float = 10.0) -> None:
         if last_good_reply and policy is None:
             raise ValueError("last good reply needs trained rollouts")
         self.score_weight = score_weight
