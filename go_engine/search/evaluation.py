@@ -288,9 +288,10 @@ def outcome_value(margin: float, score_weight: float, score_scale: float) -> flo
     return (1.0 - score_weight) * sign + score_weight * math.tanh(margin / score_scale)
 
 
+@njit(cache=True, nogil=True)
 def outcome_values(margins: np.ndarray, score_weight: float, score_scale: float) -> np.ndarray:
     """:func:`outcome_value` of each margin, ``float64``."""
-    signs = np.sign(margins).astype(np.float64)
-    if score_weight == 0.0:
-        return signs
-    return (1.0 - score_weight) * signs + score_weight * np.tanh(margins / score_scale)
+    values = np.empty(len(margins))
+    for i in range(len(margins)):
+        values[i] = outcome_value(margins[i], score_weight, score_scale)
+    return values

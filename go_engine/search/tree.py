@@ -339,7 +339,7 @@ def random_tiebreaks(rng, count):
 
 @njit(cache=True, nogil=True)
 def leaf_status(nodes, leaf_nodes, leaf_pts, leaf_meta, komi, expand_threshold, values,
-                terminal, due, score_weight=0.0, score_scale=1.0):
+                terminal, due, score_weight, score_scale):
     """Sort the leaves of a round: ``terminal[b]`` where both players have passed, with the
     exact area result for the player to move in ``values[b]`` (+1, -1, 0, blended with the
     margin as rollouts are: :func:`~go_engine.search.evaluation.outcome_value`); ``due[b]``
