@@ -82,6 +82,8 @@ def test_the_bundled_network_is_the_default_and_none_turns_it_off():
     assert plain.search.c_puct == 2.0 < with_network.search.c_puct == 5.0
     assert plain.search.relative_fpu and not with_network.search.relative_fpu
     assert plain.search.rollout_temperature == 0.7 != with_network.search.rollout_temperature
+    # Where rollouts alone value the leaves (9x9), the network engine rolls out as plain does.
+    assert small.relative_fpu and small.rollout_temperature == 0.7 and small.c_puct == 5.0
     assert options_for("gtp", "--network", "none", "--set", "c_puct=3").search.c_puct == 3.0
     assert options_for("gtp", "--mixing-lambda", "0").search.mixing_lambda == 0.0
 

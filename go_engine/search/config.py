@@ -223,10 +223,17 @@ def network_settings(size: int) -> dict[str, object]:
     move on 9x9 the engine without it won 45/50 on a 2-core machine, four of its five losses by
     4.5 points or less (commit 4c44077, seed 601), and with it 49/50 (seed 611), the one loss
     by 4.5 points (docs/benchmarks.md). Untried on 13x13 and up.
+
+    With rollout values alone, smaller boards also take the rollout-only engine's rollout
+    settings (sharper rollouts at temperature 0.7, relative first-play urgency; see
+    :data:`ROLLOUT_ONLY_SETTINGS`): against the rollout-only engine at one second a move on 9x9
+    the engine won 43/60 without them (seed 511) and 63/80 with them (seed 521). c_puct stays
+    AlphaGo's 5: the network's priors are the informative kind it was chosen for.
     """
     if size >= 13:
         return {"mixing_lambda": 0.5, "expand_threshold": 1}
-    return {"mixing_lambda": 1.0, "expand_threshold": 8, "score_weight": 0.1, "score_scale": 5.0}
+    return {"mixing_lambda": 1.0, "expand_threshold": 8, "score_weight": 0.1, "score_scale": 5.0,
+            "rollout_temperature": 0.7, "relative_fpu": True}
 
 
 def engine_config(size: int, *, network: bool, **changes: object) -> SearchConfig:
