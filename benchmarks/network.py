@@ -27,6 +27,10 @@ Measured:
   synchronized around each measurement, ``cudnn.benchmark`` on. "fp32" uses torch's defaults,
   under which cuDNN convolutions may use TF32 on Ampere and newer GPUs.
 
+* **The search** (``--search NETWORK``): simulations per second on one thread from the empty
+  board, with the engine's defaults on each board, with lambda 0.5 and 0 for each form of the
+  network, and with the rollout-only engine's defaults as the anchor (:func:`search_rates`).
+
 Each figure is the median of ``--runs`` measurements of at least ``--seconds`` each, after a
 warm-up. The default run takes about two minutes on one CPU thread; ``--quick`` measures
 b6c64 only, briefly. The last line printed is machine-readable ``key=value`` pairs.
@@ -123,13 +127,16 @@ def gpu_rates(name: str, planes: int, boards: list[int], batches: list[int], run
 
 def search_rates(network: str, boards: list[int], seconds: float, runs: int
                  ) -> dict[tuple[int, str, str], float]:
-    """Simulations per second of the engine's search on one thread, from the empty board:
-    with the network at lambda 0.5 (value and rollouts) and 0 (value only), run as the engine
-    runs it by default (its 8-bit model when there is one), by ONNX Runtime in float and as
-    frozen TorchScript, and without it (trained rollouts and tree-policy priors, the
-    rollout-only engine) as the anchor."""
+    """Simulations per second of the engine's search on one thread, from the empty board.
+
+    Measured: the engine's defaults on each board (``engine_config``: lambda 0.5 on 13x13 and
+    up, network priors with rollout values on smaller boards) with the network as the engine
+    runs it (its 8-bit model when there is one); lambda 0.5 (value and rollouts, expansion at
+    the first visit) and 0 (value only) with that model, with ONNX Runtime in float and as
+    frozen TorchScript; and the rollout-only engine's defaults (tree-policy priors, trained
+    rollouts) as the anchor."""
     from go_engine.rules.game import Game, Rules
-    from go_engine.search.config import Priors, Rollouts, SearchConfig, Selection
+    from go_engine.search.config import engine_config
     from go_engine.search.mcts import MCTS
     from go_engine.search.network_evaluator import NetworkConfig, load_evaluator
 
@@ -137,24 +144,27 @@ def search_rates(network: str, boards: list[int], seconds: float, runs: int
     kind = "8-bit" if _is_int8(default) else "float"
     onnx = load_evaluator(network, NetworkConfig(export="onnx"))
     frozen = load_evaluator(network, NetworkConfig(export="freeze"))
-    settings = {(f"network ({kind}), lambda 0.5", "lambda0.5"): (default, 0.5),
-                ("network (float ONNX), lambda 0.5", "lambda0.5_onnx"): (onnx, 0.5),
-                ("network (frozen), lambda 0.5", "lambda0.5_frozen"): (frozen, 0.5),
-                (f"network ({kind}), lambda 0", "lambda0"): (default, 0.0),
-                ("network (frozen), lambda 0", "lambda0_frozen"): (frozen, 0.0),
-                ("no network", "none"): (None, 1.0)}
+    mixes = {f"network ({kind}), lambda 0.5": ("lambda0.5", default, 0.5),
+             "network (float ONNX), lambda 0.5": ("lambda0.5_onnx", onnx, 0.5),
+             "network (frozen), lambda 0.5": ("lambda0.5_frozen", frozen, 0.5),
+             f"network ({kind}), lambda 0": ("lambda0", default, 0.0),
+             "network (frozen), lambda 0": ("lambda0_frozen", frozen, 0.0)}
     out = {}
     for board in boards:
-        for (label, key), (chosen, mixing) in settings.items():
-            config = SearchConfig(playouts=0, seconds=seconds, selection=Selection.PUCT,
-                                  rollouts=Rollouts.TRAINED, priors=Priors.TREE_POLICY,
-                                  mixing_lambda=mixing,
-                                  expand_threshold=1 if chosen else 3)
+        limits = {"playouts": 0, "seconds": seconds}
+        configs = {f"network ({kind}), the engine's defaults": (
+            "engine", default, engine_config(board, network=True, **limits))}
+        for label, (key, evaluator, mixing) in mixes.items():
+            configs[label] = (key, evaluator, engine_config(
+                board, network=True, mixing_lambda=mixing, expand_threshold=1, **limits))
+        configs["no network (rollout-only engine)"] = (
+            "none", None, engine_config(board, network=False, **limits))
+        for label, (key, evaluator, config) in configs.items():
             measured = []
             for run in range(runs + 1):  # the first run warms caches and compiled code
-                search = MCTS(config, chosen)
-                if chosen is not None:
-                    chosen.cache.clear()
+                search = MCTS(config, evaluator)
+                if evaluator is not None:
+                    evaluator.cache.clear()
                 result = search.search(Game(board, Rules(komi=7.5)))
                 search.close()
                 if run:
