@@ -209,7 +209,7 @@ lean the same way:
 
 
 def network_settings(size: int) -> dict[str, object]:
-    """Lambda and the expansion threshold of a search guided by the bundled network on ``size``.
+    """What a search guided by the bundled network changes on ``size`` (lambda, expansion ...).
 
     On 13x13 and up: AlphaGo's mix, lambda 0.5, and a leaf expanded at its first visit (the
     value and the priors come in the same evaluation). The bundled network learnt its value
@@ -228,12 +228,15 @@ def network_settings(size: int) -> dict[str, object]:
     settings (sharper rollouts at temperature 0.7, relative first-play urgency; see
     :data:`ROLLOUT_ONLY_SETTINGS`): against the rollout-only engine at one second a move on 9x9
     the engine won 43/60 without them (seed 511) and 63/80 with them (seed 521). c_puct stays
-    AlphaGo's 5: the network's priors are the informative kind it was chosen for.
+    AlphaGo's 5: the network's priors are the informative kind it was chosen for. Untried on
+    13x13 and up, where the value network carries half of each leaf's value.
     """
     if size >= 13:
         return {"mixing_lambda": 0.5, "expand_threshold": 1}
+    rollout_settings = {name: ROLLOUT_ONLY_SETTINGS[name]
+                        for name in ("rollout_temperature", "relative_fpu")}
     return {"mixing_lambda": 1.0, "expand_threshold": 8, "score_weight": 0.1, "score_scale": 5.0,
-            "rollout_temperature": 0.7, "relative_fpu": True}
+            **rollout_settings}
 
 
 def engine_config(size: int, *, network: bool, **changes: object) -> SearchConfig:
