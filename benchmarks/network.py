@@ -42,6 +42,7 @@ import argparse
 import statistics
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import torch
 from rich.console import Console
@@ -50,6 +51,9 @@ from rich.table import Table
 from networks.go.inference import OnnxRuntimeNet, export_for_inference, quantize_onnx
 from networks.go.onnx_model import OnnxModel
 from networks.go.policy_value import NetConfig, build_network
+
+if TYPE_CHECKING:
+    from go_engine.search.config import SearchConfig
 
 
 def rate(forward: Callable[[torch.Tensor], object], x: torch.Tensor, seconds: float,
@@ -135,9 +139,7 @@ def search_rates(network: str, boards: list[int], seconds: float, runs: int
     the first visit) and 0 (value only) with that model, with ONNX Runtime in float and as
     frozen TorchScript; and the rollout-only engine's defaults (tree-policy priors, trained
     rollouts) as the anchor."""
-    from go_engine.rules.game import Game, Rules
     from go_engine.search.config import engine_config
-    from go_engine.search.mcts import MCTS
     from go_engine.search.network_evaluator import NetworkConfig, load_evaluator
 
     default = load_evaluator(network)  # 8-bit when quantize-network made a model for it
@@ -149,9 +151,9 @@ def search_rates(network: str, boards: list[int], seconds: float, runs: int
              "network (frozen), lambda 0.5": ("lambda0.5_frozen", frozen, 0.5),
              f"network ({kind}), lambda 0": ("lambda0", default, 0.0),
              "network (frozen), lambda 0": ("lambda0_frozen", frozen, 0.0)}
+    limits = {"playouts": 0, "seconds": seconds}
     out = {}
     for board in boards:
-        limits = {"playouts": 0, "seconds": seconds}
         configs = {f"network ({kind}), the engine's defaults": (
             "engine", default, engine_config(board, network=True, **limits))}
         for label, (key, evaluator, mixing) in mixes.items():
@@ -159,18 +161,31 @@ def search_rates(network: str, boards: list[int], seconds: float, runs: int
                 board, network=True, mixing_lambda=mixing, expand_threshold=1, **limits))
         configs["no network (rollout-only engine)"] = (
             "none", None, engine_config(board, network=False, **limits))
+        # One measurement per distinct search: on 19x19 the defaults are the lambda 0.5 row.
+        rates: dict[tuple[int, SearchConfig], float] = {}
         for label, (key, evaluator, config) in configs.items():
-            measured = []
-            for run in range(runs + 1):  # the first run warms caches and compiled code
-                search = MCTS(config, evaluator)
-                if evaluator is not None:
-                    evaluator.cache.clear()
-                result = search.search(Game(board, Rules(komi=7.5)))
-                search.close()
-                if run:
-                    measured.append(result.playouts / result.seconds)
-            out[board, label, key] = statistics.median(measured)
+            if (id(evaluator), config) not in rates:
+                rates[id(evaluator), config] = _search_rate(config, evaluator, board, runs)
+            out[board, label, key] = rates[id(evaluator), config]
     return out
+
+
+def _search_rate(config: SearchConfig, evaluator: object, board: int, runs: int) -> float:
+    """Median simulations per second of ``runs`` fresh searches from the empty board, after
+    one more that warms caches and compiled code."""
+    from go_engine.rules.game import Game, Rules
+    from go_engine.search.mcts import MCTS
+
+    measured = []
+    for run in range(runs + 1):
+        search = MCTS(config, evaluator)
+        if evaluator is not None:
+            evaluator.cache.clear()
+        result = search.search(Game(board, Rules(komi=7.5)))
+        search.close()
+        if run:
+            measured.append(result.playouts / result.seconds)
+    return statistics.median(measured)
 
 
 def _is_int8(evaluator: object) -> bool:
