@@ -166,3 +166,100 @@ def test_folded_tactics_table_agrees_with_the_board(rng):
                         (pf.T_SAVE_ATARI, pf.F_SAVE_ATARI), (pf.T_SELF_ATARI, pf.F_SELF_ATARI),
                         (pf.T_CAPTURE, pf.F_CAPTURE), (pf.T_ATARI, pf.F_ATARI)) if flags & bit])
                 assert np.isclose(folded, expected, rtol=1e-6)
+
+
+# -- reading features (tree policy) -------------------------------------------------------------
+
+# White's stone at C3 has two liberties: Black's C4 starts a ladder to the top edge, D3 lets
+# White out (the same shape as tests/test_ladders.py).
+LADDER = """
+    . . . . . . . . .
+    . . . . . . . . .
+    . . . . . . . . .
+    . . . . . . . . .
+    . . . . . . . . .
+    . . . . . . . . .
+    . X O . . . . . .
+    . . X X . . . . .
+    . . . . . . . . .
+"""
+
+
+def reading(keys: list[int]) -> set[int]:
+    """The reading feature keys among a candidate's keys."""
+    return {k for k in keys if pf.F_LIBERTIES <= k < pf.N_FIXED}
+
+
+def test_ladder_capture_is_read_and_a_breaker_undoes_it():
+    keys = features(Board.from_ascii(LADDER))
+    assert pf.F_LADDER_CAPTURE in keys["C4"]
+    assert pf.F_LADDER_CAPTURE not in keys["D3"]  # an atari too, but White runs out
+    broken = Board.from_ascii(LADDER)
+    broken.place_setup_stone(from_gtp("G7", 9), WHITE)
+    assert pf.F_LADDER_CAPTURE not in features(broken)["C4"]
+
+
+def test_escaping_a_working_ladder_fails_and_a_breaker_lets_it_out():
+    board = Board.from_ascii(LADDER)
+    board.play(from_gtp("C4", 9), BLACK)  # atari; White's only way out is D3
+    keys = features(board)
+    assert {pf.F_LADDER_FAIL, pf.F_SAVE_SIZE + 0, pf.F_SAVE_LAST} <= reading(keys["D3"])
+    assert pf.F_LADDER_ESCAPE not in keys["D3"]
+    assert pf.F_LIBERTIES + 3 in keys["D3"]  # two liberties after the extension
+    assert not reading(keys["D4"]) & {pf.F_SAVE_LAST, pf.F_LADDER_FAIL, pf.F_LADDER_ESCAPE}
+    broken = Board.from_ascii(LADDER)
+    broken.place_setup_stone(from_gtp("G7", 9), WHITE)
+    broken.play(from_gtp("C4", 9), BLACK)
+    escape = reading(features(broken)["D3"])
+    assert pf.F_LADDER_ESCAPE in escape and pf.F_LADDER_FAIL not in escape
+
+
+# White's C4-D4 is in atari (its liberty is D3).
+POCKET = """
+    . . . . . . .
+    . . . . . . .
+    . . X X . . .
+    . X O O X . .
+    . . X . X . .
+    . . . . . . .
+    . . . . . . .
+"""
+
+
+def test_self_atari_and_capture_sizes_and_capturing_the_last_move():
+    keys = features(Board.from_ascii(POCKET, to_move=WHITE))
+    # D3 joins the chain in atari but leaves three stones with one liberty (D2).
+    assert {pf.F_LIBERTIES + 1, pf.F_SAVE_SIZE + 1, pf.F_LADDER_FAIL} <= reading(keys["D3"])
+    assert pf.F_LIBERTIES + 5 in keys["F6"]  # an open point: four liberties
+    assert pf.F_CAPTURE_SIZE + 0 in features(Board.from_ascii(POCKET))["D3"]  # two stones
+    board = Board.from_ascii(POCKET, to_move=WHITE)
+    board.play(from_gtp("D3", 7), WHITE)
+    keys = features(board)  # Black: D2 captures three stones, the last move among them
+    assert {pf.F_CAPTURE_SIZE + 1, pf.F_CAPTURE_LAST} <= reading(keys["D2"])
+    assert pf.F_CAPTURE_LAST not in keys["F6"]
+
+
+def test_atari_sizes_and_a_lone_self_atari():
+    board = Board.from_ascii("""
+        . . . . . . .
+        . . . . . . .
+        . . X O X . .
+        . . X O X . .
+        . . . . . . .
+        . . . . . . .
+        . . . . . . .
+    """)  # White's D5-D4 has two liberties, D6 and D3
+    keys = features(board)
+    assert pf.F_ATARI_SIZE + 0 in keys["D6"] and pf.F_ATARI in keys["D6"]
+    assert not any(pf.F_ATARI_SIZE <= k < pf.F_ATARI_SIZE + 2 for k in keys["A1"])
+    corner = features(Board.from_ascii("""
+        . . X
+        . X .
+        . . .
+    """, to_move=WHITE))
+    assert pf.F_LIBERTIES + 0 in corner["B3"]  # one stone, one liberty (A3)
+
+
+def test_the_rollout_spec_has_no_reading_features():
+    keys = features(Board.from_ascii(LADDER), spec=pf.rollout_spec())
+    assert not any(reading(ks) for ks in keys.values())

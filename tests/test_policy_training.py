@@ -13,7 +13,9 @@ from conftest import style_games
 from go_engine.cli import main
 from go_engine.data.dataset import GameDataset
 from go_engine.search import patterns as pat
+from go_engine.search import policy_features as pf
 from go_engine.search.policy_model import LinearPolicy
+from go_engine.search.rollout_policy import RolloutPolicy
 from go_engine.training.linear_policy import (
     TrainConfig,
     build_dictionary,
@@ -65,6 +67,35 @@ def test_saved_models_round_trip(tmp_path):
     assert loaded.kind == "tree" and loaded.info == {"note": "x"}
     assert np.array_equal(loaded.weights, policy.weights)
     assert np.array_equal(loaded.spec, policy.spec)
+
+
+def test_a_format_1_model_loads_with_the_reading_features_off(tmp_path):
+    keys = np.array([pat.make_key(pat.TAG_3X3, 5), pat.make_key(pat.TAG_3X3, 9)])
+    old_weights = np.arange(pf.N_FIXED_V1 + 2, dtype=np.float32) + 1
+    np.savez_compressed(tmp_path / "old.npz", format_version=np.int64(1), kind=np.array("tree"),
+                        spec=pf.tree_spec()[:pf.SPEC_READING], pattern_keys=keys,
+                        weights=old_weights, info=np.array("{}"))
+    loaded = LinearPolicy.load(tmp_path / "old.npz")
+    assert loaded.spec[pf.SPEC_READING] == 0
+    assert np.array_equal(loaded.spec[:pf.SPEC_READING], pf.tree_spec()[:pf.SPEC_READING])
+    assert np.array_equal(loaded.weights[:pf.N_FIXED_V1], old_weights[:pf.N_FIXED_V1])
+    assert not loaded.weights[pf.N_FIXED_V1:pf.N_FIXED].any()
+    assert np.array_equal(loaded.weights[pf.N_FIXED:], old_weights[pf.N_FIXED_V1:])
+
+
+def test_a_tree_model_learns_reading_weights_and_rollouts_refuse_it():
+    dataset = policy_games(6)
+    config = TrainConfig(kind="tree", epochs=2, learning_rate=0.3, min_played=1,
+                         min_seen=10 ** 9)
+    policy = train(dataset, np.arange(len(dataset)), config)
+    assert policy.spec[pf.SPEC_READING] == 1
+    assert policy.weights[pf.N_FIXED_V1:pf.N_FIXED].any()  # the features occurred and moved
+    try:
+        RolloutPolicy(policy)
+    except ValueError as error:
+        assert "reading features" in str(error)
+    else:
+        raise AssertionError("a rollout policy took a model with reading features")
 
 
 def write_sgf_folder(folder: Path, dataset: GameDataset) -> None:

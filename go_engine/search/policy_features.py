@@ -30,6 +30,25 @@ nakade pattern        ``TAG_NAKADE``: ``a`` is a point the last move captured; w
                       points around it were captured too
 ====================  =====================================================================
 
+Features that read the fights around the candidate (the *reading* features; tree policy only,
+from the fact table of :mod:`go_engine.features.planes`: exact liberties and the ladder reader
+that the network's input planes use):
+
+========================  =================================================================
+``F_LIBERTIES + i``       the liberties of the mover's chain after the move: ``i`` 0-2 one
+                          liberty (self-atari) with 1, 2-3 or 4+ stones in the chain; 3-5
+                          two, three, four or more liberties
+``F_CAPTURE_SIZE + i``    the move captures 2, 3-5 or 6+ stones (``F_CAPTURE``: any capture)
+``F_SAVE_SIZE + i``       the move joins own chains in atari of 1, 2-3 or 4+ stones in all
+``F_ATARI_SIZE + i``      the move ataris opponent chains of 2-3 or 4+ stones in all
+``F_LADDER_CAPTURE``      the move is an atari that the ladder then captures
+``F_LADDER_ESCAPE``       the move extends an own chain in atari out of the ladder
+``F_LADDER_FAIL``         the move extends an own chain in atari that the ladder still captures
+``F_CAPTURE_LAST``        the move captures the chain of the last move's stone
+``F_SAVE_LAST``           the move joins an own chain in atari that the last move's stone
+                          touches (an answer to the atari just played)
+========================  =================================================================
+
 Which of these a model uses is its *spec* (``int64 [N_SPEC]``, see ``SPEC_*``): the rollout
 policy keeps distances up to 2 (so that the overlay is the diamonds of the last two moves), no
 diamond patterns; the tree policy adds diamond patterns and every distance, and drops nakade
@@ -44,6 +63,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from go_engine.features import planes
 from go_engine.rules import board_core as core
 from go_engine.rules.coords import BORDER, EMPTY
 from go_engine.search import patterns as pat
@@ -60,13 +80,30 @@ MAX_LINE = 4
 F_DIST_LAST = 17  # distances 1 to 17
 F_DIST_LAST2 = 34
 MAX_DISTANCE = 17
-N_FIXED = 51
+F_LIBERTIES = 51  # 6: self-atari by chain size (1, 2-3, 4+), then 2, 3, 4+ liberties
+F_CAPTURE_SIZE = 57  # 3: 2, 3-5, 6+ stones
+F_SAVE_SIZE = 60  # 3: 1, 2-3, 4+ stones
+F_ATARI_SIZE = 63  # 2: 2-3, 4+ stones
+F_LADDER_CAPTURE = 65
+F_LADDER_ESCAPE = 66
+F_LADDER_FAIL = 67
+F_CAPTURE_LAST = 68
+F_SAVE_LAST = 69
+N_FIXED = 70
+N_FIXED_V1 = 51  # before the reading features (policy files of format 1)
 
 FIXED_NAMES = (["response", "save_atari"] + [f"neighbour_{d}" for d in
                                               ("n", "e", "s", "w", "ne", "se", "sw", "nw")]
                + ["self_atari", "capture", "atari"] + [f"line_{k}" for k in range(1, 5)]
                + [f"dist_last_{d}" for d in range(1, 18)]
-               + [f"dist_last2_{d}" for d in range(1, 18)])
+               + [f"dist_last2_{d}" for d in range(1, 18)]
+               + [f"self_atari_size_{s}" for s in ("1", "2-3", "4+")]
+               + [f"liberties_{k}" for k in ("2", "3", "4+")]
+               + [f"capture_size_{s}" for s in ("2", "3-5", "6+")]
+               + [f"save_size_{s}" for s in ("1", "2-3", "4+")]
+               + [f"atari_size_{s}" for s in ("2-3", "4+")]
+               + ["ladder_capture", "ladder_escape", "ladder_fail", "capture_last",
+                  "save_last"])
 
 # The spec: which features a model uses.
 SPEC_MAX_DISTANCE = 0  # distance features for distances 1..this (0: none)
@@ -78,9 +115,10 @@ SPEC_TACTICS = 5  # save-atari, self-atari, capture, atari
 SPEC_LINE = 6
 SPEC_NEIGHBOUR = 7
 SPEC_LAST2 = 8  # distance to the move before the last: 0 none, 1 near the last move, 2 all
-N_SPEC = 9
+SPEC_READING = 9  # the reading features (liberties, sizes, ladders)
+N_SPEC = 10
 
-MAX_KEYS = 16  # keys of one candidate, at most
+MAX_KEYS = 20  # keys of one candidate, at most
 
 # Bits of the value returned by :func:`tactics`.
 T_LEGAL = 1
@@ -97,11 +135,13 @@ def rollout_spec() -> np.ndarray:
     spec[SPEC_MAX_DISTANCE] = 2
     spec[SPEC_DIAMOND] = 0
     spec[SPEC_LAST2] = 2
+    spec[SPEC_READING] = 0
     return spec
 
 
 def tree_spec() -> np.ndarray:
-    """The rollout features with diamond patterns and every distance, without nakade."""
+    """The rollout features with diamond patterns, every distance and the reading features,
+    without nakade."""
     spec = np.ones(N_SPEC, dtype=np.int64)
     spec[SPEC_MAX_DISTANCE] = MAX_DISTANCE
     spec[SPEC_NAKADE] = 0
@@ -357,6 +397,90 @@ def overlay_keys(p, width, last, last2, context_code, context_centre, spec,
     return n
 
 
+# -- reading features -------------------------------------------------------------------------
+
+
+@njit(cache=True, inline="always")
+def _bucket(value, second, third):
+    """0 below ``second``, 1 below ``third``, else 2."""
+    return 0 if value < second else (1 if value < third else 2)
+
+
+@njit(cache=True)
+def reading_keys(pts, facts, p, width, own, last, out, n):
+    """Append the reading feature keys of candidate ``p`` of ``own`` to ``out`` from index
+    ``n``; return the new count. ``facts`` is :func:`~go_engine.features.planes.position_facts`
+    of the position with ``own`` to move (ladders included)."""
+    libs = facts[planes.F_LIBS_AFTER, p]
+    if libs <= 1:
+        out[n] = F_LIBERTIES + _bucket(facts[planes.F_SIZE_AFTER, p], 2, 4)
+    else:
+        out[n] = F_LIBERTIES + 3 + _bucket(libs, 3, 4)
+    n += 1
+    captured = facts[planes.F_CAPTURE, p]
+    if captured >= 2:
+        out[n] = F_CAPTURE_SIZE + _bucket(captured, 3, 6)
+        n += 1
+    saved = atari_size = 0
+    capture_last = save_last = False
+    last_head = pts[core.HEAD, last] if last >= 0 and pts[core.COLOR, last] != EMPTY else -1
+    neighbours = (p - width, p - 1, p + 1, p + width)
+    for i in range(4):
+        c = pts[core.COLOR, neighbours[i]]
+        if c in (EMPTY, BORDER):
+            continue
+        head = pts[core.HEAD, neighbours[i]]
+        repeated = False  # the chain was met through an earlier neighbour
+        for j in range(i):
+            r = neighbours[j]
+            repeated |= pts[core.COLOR, r] == c and pts[core.HEAD, r] == head
+        if repeated:
+            continue
+        chain_libs = facts[planes.F_LIBS, head]
+        if c == own and chain_libs == 1:
+            saved += pts[core.SIZE, head]
+            save_last |= last_head >= 0 and _touches_chain(pts, last, width, head)
+        elif c != own and chain_libs == 2:
+            atari_size += pts[core.SIZE, head]
+        elif c != own and chain_libs == 1:
+            capture_last |= head == last_head
+    if saved:
+        out[n] = F_SAVE_SIZE + _bucket(saved, 2, 4)
+        out[n + 1] = F_LADDER_ESCAPE if facts[planes.F_LADDER_ESC, p] else F_LADDER_FAIL
+        n += 2
+    if atari_size >= 2:
+        out[n] = F_ATARI_SIZE + (atari_size >= 4)
+        n += 1
+    if facts[planes.F_LADDER_CAP, p]:
+        out[n] = F_LADDER_CAPTURE
+        n += 1
+    if capture_last:
+        out[n] = F_CAPTURE_LAST
+        n += 1
+    if save_last:
+        out[n] = F_SAVE_LAST
+        n += 1
+    return n
+
+
+@njit(cache=True, inline="always")
+def _touches_chain(pts, point, width, head):
+    """True when a neighbour of ``point`` is a stone of the chain ``head``."""
+    touches = False
+    for q in (point - width, point - 1, point + 1, point + width):
+        touches |= pts[core.COLOR, q] != EMPTY and pts[core.HEAD, q] == head
+    return touches
+
+
+@njit(cache=True)
+def reading_facts(pts, meta):
+    """The fact table the reading features need (the side to move's, ladders read). The
+    ladder reader plays on copies of the board with an all-zero Zobrist table: the hashes of
+    those copies are never used."""
+    zob = np.zeros((3, pts.shape[1]), np.int64)
+    return planes.position_facts(pts, meta, zob, True, True)
+
+
 # -- whole positions --------------------------------------------------------------------------
 
 
@@ -364,6 +488,7 @@ def overlay_keys(p, width, last, last2, context_code, context_centre, spec,
 def position_keys(pts, meta, lib3, own, spec, captured, captured_stamp, points, keys,
                   counts, flags_out):
     """The feature keys of every legal move of ``own`` (simple ko; own eyes included).
+    With the reading features in ``spec``, ``own`` must be the side to move.
 
     Fills ``points[i]`` (padded point), ``keys[i, :counts[i]]`` and ``flags_out[i]``
     (:func:`tactics`) for each candidate ``i`` and returns the number of candidates.
@@ -374,6 +499,8 @@ def position_keys(pts, meta, lib3, own, spec, captured, captured_stamp, points, 
     last2 = meta[core.M_LAST_MOVE_2]
     ko = meta[core.M_KO_POINT] if meta[core.M_TO_MOVE] == own else -1
     code, centre = response_context(pts, lib3, last, width, own)
+    reading = spec[SPEC_READING] != 0
+    facts = reading_facts(pts, meta) if reading else np.zeros((1, 1), np.int64)
     n = 0
     for k in range(meta[core.M_NUM_EMPTY]):
         p = pts[core.EMPTY_LIST, k]
@@ -385,6 +512,8 @@ def position_keys(pts, meta, lib3, own, spec, captured, captured_stamp, points, 
         m = base_keys(pts, lib3, p, width, own, spec, flags, keys[n], 0)
         m = overlay_keys(p, width, last, last2, code, centre, spec, captured, captured_stamp,
                          keys[n], m)
+        if reading:
+            m = reading_keys(pts, facts, p, width, own, last, keys[n], m)
         points[n] = p
         counts[n] = m
         flags_out[n] = flags

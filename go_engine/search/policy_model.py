@@ -28,6 +28,7 @@ from go_engine.search import patterns as pat
 from go_engine.search.policy_features import (
     F_RESPONSE,
     N_FIXED,
+    N_FIXED_V1,
     N_SPEC,
     fold_tactics,
     rollout_spec,
@@ -35,7 +36,7 @@ from go_engine.search.policy_features import (
 )
 
 KINDS = ("rollout", "tree")
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: the reading features (policy_features.SPEC_READING) were added
 
 
 class PolicyTables(NamedTuple):
@@ -166,10 +167,22 @@ class LinearPolicy:
         """Read a model written by :meth:`save`."""
         with np.load(path) as data:
             version = int(data["format_version"])
-            if version != FORMAT_VERSION:
+            if version not in (1, FORMAT_VERSION):
                 raise ValueError(f"{path}: policy format {version}, expected {FORMAT_VERSION}")
-            return cls(str(data["kind"]), data["spec"], data["pattern_keys"], data["weights"],
+            spec, weights = data["spec"], data["weights"]
+            if version == 1:
+                spec, weights = _upgrade_v1(spec, weights)
+            return cls(str(data["kind"]), spec, data["pattern_keys"], weights,
                        json.loads(str(data["info"])))
+
+
+def _upgrade_v1(spec: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A format-1 model in format 2: the same policy, with the reading features (which it
+    never had) off in the spec and zero weights in their places."""
+    spec = np.concatenate([spec, np.zeros(N_SPEC - len(spec), np.int64)])
+    weights = np.concatenate([weights[:N_FIXED_V1], np.zeros(N_FIXED - N_FIXED_V1, np.float32),
+                              weights[N_FIXED_V1:]])
+    return spec, weights
 
 
 def shipped_path(kind: str) -> os.PathLike:

@@ -105,6 +105,7 @@ from go_engine.search.policy_features import (
     SPEC_MAX_DISTANCE,
     SPEC_NAKADE,
     SPEC_NEIGHBOUR,
+    SPEC_READING,
     SPEC_RESPONSE,
     SPEC_TACTICS,
     T_ATARI,
@@ -1138,6 +1139,9 @@ class RolloutPolicy:
 
     def __init__(self, model: LinearPolicy | None = None) -> None:
         self.model = default_policy("rollout") if model is None else model
+        if self.model.spec[SPEC_READING]:
+            raise ValueError("rollouts cannot compute the reading features (ladders, exact "
+                             "liberties) of this model; use a model trained for rollouts")
         self.tables: PolicyTables = self.model.tables()
         # The folded 3x3 table with, where the code does not settle the tactics, minus exp of
         # the code's 3x3 weight instead of SLOW_PATH: the slow path reads the pattern there.
