@@ -14,7 +14,7 @@ from go_engine.rules.coords import BLACK, WHITE, from_gtp
 from go_engine.rules.game import Game, Rules
 from go_engine.rules.masks import masks
 from go_engine.search import tree as kernels
-from go_engine.search.config import SearchConfig, Selection
+from go_engine.search.config import Priors, Rollouts, SearchConfig, Selection
 from go_engine.search.evaluation import (
     Evaluation,
     RolloutRunner,
@@ -22,7 +22,8 @@ from go_engine.search.evaluation import (
     outcome_value,
     outcome_values,
 )
-from go_engine.search.mcts import MCTS, _next_round_overruns
+from go_engine.search.mcts import MCTS, _next_round_overruns, default_evaluator
+from go_engine.search.policy_model import LinearPolicy
 from go_engine.search.tree import TreeArrays
 from go_engine.search.tree_policy import TreePolicyEvaluator
 
@@ -536,3 +537,18 @@ def test_score_weight_is_checked():
         SearchConfig(score_weight=1.5)
     with pytest.raises(ValueError, match="score_scale"):
         SearchConfig(score_weight=0.1, score_scale=0.0)
+
+
+def test_the_search_loads_the_policies_its_config_names(tmp_path):
+    path = tmp_path / "uniform-tree.npz"
+    LinearPolicy.empty("tree").save(path)
+    config = SearchConfig(playouts=10, priors=Priors.TREE_POLICY, tree_policy=str(path))
+    assert default_evaluator(config).model.num_patterns == 0
+    shipped = dataclasses.replace(config, tree_policy="tree")
+    assert default_evaluator(shipped).model.num_patterns > 0
+    with pytest.raises(ValueError, match="tree_policy=.*missing.npz: no such model file"):
+        SearchConfig(playouts=10, tree_policy=str(tmp_path / "missing.npz"))
+    broken = tmp_path / "broken.npz"
+    broken.write_bytes(b"not a model")
+    with pytest.raises(ValueError, match="rollout_policy=.*broken.npz: not a policy model"):
+        MCTS(SearchConfig(playouts=10, rollouts=Rollouts.TRAINED, rollout_policy=str(broken)))

@@ -17,7 +17,7 @@ MAX = 25 * 25
 def features(board: Board, captured: np.ndarray | None = None, stamp: int = -2,
              spec: np.ndarray | None = None) -> dict[str, list[int]]:
     """GTP vertex -> feature keys of every legal move of the side to move."""
-    spec = pf.tree_spec() if spec is None else spec
+    spec = pf.tree_spec(reading=True) if spec is None else spec
     spec[pf.SPEC_NAKADE] = 1
     lib3 = np.zeros(board.pts.shape[1], np.int64)
     pat.fill_lib3(board.pts, board.meta, lib3)
@@ -260,6 +260,7 @@ def test_atari_sizes_and_a_lone_self_atari():
     assert pf.F_LIBERTIES + 0 in corner["B3"]  # one stone, one liberty (A3)
 
 
-def test_the_rollout_spec_has_no_reading_features():
-    keys = features(Board.from_ascii(LADDER), spec=pf.rollout_spec())
-    assert not any(reading(ks) for ks in keys.values())
+def test_only_a_spec_that_asks_has_reading_features():
+    for spec in (pf.rollout_spec(), pf.tree_spec()):
+        keys = features(Board.from_ascii(LADDER), spec=spec)
+        assert not any(reading(ks) for ks in keys.values())

@@ -86,7 +86,7 @@ def test_a_format_1_model_loads_with_the_reading_features_off(tmp_path):
 def test_a_tree_model_learns_reading_weights_and_rollouts_refuse_it():
     dataset = policy_games(6)
     config = TrainConfig(kind="tree", epochs=2, learning_rate=0.3, min_played=1,
-                         min_seen=10 ** 9)
+                         min_seen=10 ** 9, spec=tuple(pf.tree_spec(reading=True)))
     policy = train(dataset, np.arange(len(dataset)), config)
     assert policy.spec[pf.SPEC_READING] == 1
     assert policy.weights[pf.N_FIXED_V1:pf.N_FIXED].any()  # the features occurred and moved
@@ -127,6 +127,18 @@ def test_train_rollout_and_evaluate_policy_commands(tmp_path, capsys):
     assert set(figures) == {"top1", "top5", "positions", "us_per_move"}
     assert int(figures["positions"]) == model.info["heldout_positions"]
     assert float(figures["us_per_move"]) > 0
+
+
+def test_train_rollout_reading_option(tmp_path, capsys):
+    folder = tmp_path / "games"
+    write_sgf_folder(folder, policy_games(8, seed=4))
+    common = ["--games", str(folder), "--min-played", "1", "--holdout-fraction", "0.25",
+              "--cache-dir", "none", "--no-progress", "--reading"]
+    assert main(["train-rollout", "--out", str(tmp_path / "r.npz"), *common]) == 2
+    assert "--kind tree" in capsys.readouterr().err
+    out = tmp_path / "tree.npz"
+    assert main(["train-rollout", "--kind", "tree", "--out", str(out), *common]) == 0
+    assert LinearPolicy.load(out).spec[pf.SPEC_READING] == 1
 
 
 def test_evaluate_policy_runs_the_shipped_models_from_the_console(tmp_path):

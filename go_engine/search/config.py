@@ -10,6 +10,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
 from enum import StrEnum
+from pathlib import Path
+
+SHIPPED_POLICIES = ("rollout", "tree")  # policy_model.KINDS, named without importing numba
 
 
 class Rollouts(StrEnum):
@@ -89,6 +92,11 @@ class SearchConfig:
         rollout_temperature: softmax temperature of the trained rollout policy (1: as
             trained; a policy that predicts experts best need not make the best rollouts,
             Huang, Coulom & Lin 2010, "Monte-Carlo simulation balancing in practice").
+        rollout_policy: the trained rollout policy: ``rollout`` (the shipped one) or the path
+            of a model written by ``go-engine train-rollout``.
+        tree_policy: the tree policy giving priors when no network is loaded: ``tree`` (the
+            shipped one) or the path of a model written by ``go-engine train-rollout --kind
+            tree`` (so that a match can measure a newly trained policy).
         tree_policy_temperature: softmax temperature of the tree policy's priors. In
             self-play on 9x9 (docs/benchmarks.md) 0.8 lost about 200 Elo to 1; 1.25 and 1.5
             did not separate from 1.
@@ -131,6 +139,8 @@ class SearchConfig:
     rollouts: Rollouts = Rollouts.LIGHT
     priors: Priors = Priors.UNIFORM
     rollout_temperature: float = 1.0
+    rollout_policy: str = "rollout"
+    tree_policy: str = "tree"
     tree_policy_temperature: float = 1.0
     last_good_reply: bool = False
     rollout_threads: int = 1
@@ -156,6 +166,11 @@ class SearchConfig:
             raise ValueError("score_weight must lie in [0, 1] and score_scale be positive")
         if not 0.0 <= self.resign_threshold < 0.5:
             raise ValueError("resign_threshold must lie in [0, 0.5)")
+        for setting in ("rollout_policy", "tree_policy"):
+            name = getattr(self, setting)
+            if name not in SHIPPED_POLICIES and not Path(name).is_file():
+                raise ValueError(f"{setting}={name}: no such model file (or one of "
+                                 f"{', '.join(SHIPPED_POLICIES)}, the shipped models)")
 
     def with_overrides(self, assignments: list[str]) -> SearchConfig:
         """A copy with fields set from ``NAME=VALUE`` strings (the command line's ``--set``).
@@ -183,7 +198,7 @@ def _parse_field(kind: str, text: str, name: str) -> object:
             return text.lower() in ("1", "true", "yes")
         if kind in _ENUMS:
             return _ENUMS[kind](text)
-        return {"int": int, "float": float}[kind](text)
+        return {"int": int, "float": float, "str": str}[kind](text)
     except (KeyError, ValueError):
         raise ValueError(f"--set {name}={text}: not a valid {kind}") from None
 

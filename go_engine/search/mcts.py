@@ -44,7 +44,7 @@ from go_engine.rules.masks import masks
 from go_engine.search import tree as kernels
 from go_engine.search.config import Priors, Rollouts, SearchConfig, Selection
 from go_engine.search.evaluation import Evaluator, RolloutBatch, RolloutRunner, UniformEvaluator
-from go_engine.search.policy_model import default_policy
+from go_engine.search.policy_model import LinearPolicy, load_policy
 from go_engine.search.rollout_policy import RolloutPolicy
 from go_engine.search.tree import TreeArrays
 
@@ -135,8 +135,18 @@ def default_evaluator(config: SearchConfig) -> Evaluator:
     if config.priors == Priors.TREE_POLICY:
         from go_engine.search.tree_policy import TreePolicyEvaluator
 
-        return TreePolicyEvaluator(temperature=config.tree_policy_temperature)
+        return TreePolicyEvaluator(configured_policy(config.tree_policy, "tree_policy"),
+                                   temperature=config.tree_policy_temperature)
     return UniformEvaluator()
+
+
+def configured_policy(name: str, setting: str) -> LinearPolicy:
+    """The linear policy a search setting names (a shipped kind or a model file); a file that
+    cannot be read raises ``ValueError`` naming the setting."""
+    try:
+        return load_policy(name)
+    except (OSError, ValueError, KeyError) as error:
+        raise ValueError(f"{setting}={name}: not a policy model ({error})") from None
 
 
 class MCTS:
@@ -152,7 +162,7 @@ class MCTS:
         self.evaluator = evaluator or default_evaluator(config)
         policy = None
         if config.rollouts == Rollouts.TRAINED:
-            model = default_policy("rollout")
+            model = configured_policy(config.rollout_policy, "rollout_policy")
             if config.rollout_temperature != 1.0:
                 model = model.with_temperature(config.rollout_temperature)
             policy = RolloutPolicy(model)

@@ -2,9 +2,12 @@
 
 After Silver et al. 2016 (Extended Data Table 4, "tree policy"): the rollout policy's features
 plus 12-point diamond patterns around the candidate and the distance to each of the last two
-moves. It is slower than the rollout policy (every candidate's features are computed from
-scratch, about 50-150 microseconds a position on 19x19) but only runs once per expanded node,
-so it gives the search informative priors when no policy network is loaded.
+moves (and, in a model trained with them, the reading features of
+:mod:`~go_engine.search.policy_features`: exact liberties, chain sizes, ladders). It is slower
+than the rollout policy (every candidate's features are computed from scratch, about 20 us a
+position on 9x9 and 80 us on 19x19, three times that with the reading features) but only runs
+once per expanded node, so it gives the search informative priors when no policy network is
+loaded.
 
 :class:`TreePolicyEvaluator` follows the :class:`~go_engine.search.evaluation.Evaluator`
 protocol: priors for a batch of boards with candidate masks, no value.
