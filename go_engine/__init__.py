@@ -4,9 +4,9 @@ Importing the package stays light: it compiles nothing and imports neither numba
 has two side effects: :func:`~go_engine.compile_cache.use_source_keyed_cache` points numba's
 on-disk cache at a directory named after a hash of the sources its kernels depend on (numba
 alone would keep running a kernel compiled against an older version of a function in another
-file), and :func:`register_envs` registers ``go_engine/Go-v0`` with gymnasium by an entry-point string, so
-:mod:`go_engine.interfaces.gym_env` (and the numba core behind it) is only imported when
-``gymnasium.make`` builds an environment.
+file), and :func:`register_envs` registers ``go_engine/Go-v0`` with gymnasium by an
+entry-point string, so :mod:`go_engine.interfaces.gym_env` (and the numba core behind it) is
+only imported when ``gymnasium.make`` builds an environment.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ from go_engine.rules.board import Board, padded_index
 from go_engine.rules.coords import BLACK, WHITE, from_gtp
 from go_engine.rules.game import Game, Rules
 from go_engine.rules.masks import masks
+from go_engine.search import patterns as pat
 from go_engine.search import tree as kernels
 from go_engine.search.config import Priors, Rollouts, SearchConfig, Selection
 from go_engine.search.evaluation import (
@@ -544,6 +545,10 @@ def test_the_search_loads_the_policies_its_config_names(tmp_path):
     LinearPolicy.empty("tree").save(path)
     config = SearchConfig(playouts=10, priors=Priors.TREE_POLICY, tree_policy=str(path))
     assert default_evaluator(config).model.num_patterns == 0
+    again = default_evaluator(config).model
+    assert again is default_evaluator(config).model  # one load per process and file stamp
+    LinearPolicy.empty("tree", np.array([pat.make_key(pat.TAG_3X3, 5)])).save(path)
+    assert default_evaluator(config).model.num_patterns == 1  # the file changed: read again
     shipped = dataclasses.replace(config, tree_policy="tree")
     assert default_evaluator(shipped).model.num_patterns > 0
     with pytest.raises(ValueError, match="tree_policy=.*missing.npz: no such model file"):

@@ -20,6 +20,7 @@ import os
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import NamedTuple
 
 import numpy as np
@@ -199,7 +200,17 @@ def default_policy(kind: str) -> LinearPolicy:
 
 
 def load_policy(name: str) -> LinearPolicy:
-    """``"rollout"`` or ``"tree"`` (the shipped models) or the path of a saved model."""
+    """``"rollout"`` or ``"tree"`` (the shipped models) or the path of a saved model (loaded
+    once per process while the file stays the same; treat it as read-only, like the shipped
+    ones)."""
     if name in KINDS:
         return default_policy(name)
-    return LinearPolicy.load(name)
+    path = Path(name).resolve()
+    stat = path.stat()
+    return _load_file(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=8)
+def _load_file(path: str, mtime_ns: int, size: int) -> LinearPolicy:
+    """:meth:`LinearPolicy.load`, cached by path and file stamp (the stamp is the key)."""
+    return LinearPolicy.load(path)
