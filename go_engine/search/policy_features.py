@@ -49,11 +49,11 @@ that the network's input planes use):
                           touches (an answer to the atari just played)
 ========================  =================================================================
 
-The reading features cost: the tree policy takes about three times as long a position with
-them (the ladder reads dominate), and a tree policy trained with them (``train-rollout --kind
-tree --reading``) predicted expert moves only a little better (35.66% top-1 against 35.39%
-on the same held-out games) and won 91/100 against GNU Go level 10 on 9x9 at 1 s a move, where
-the shipped one has won 170/190 (docs/benchmarks.md). So the shipped tree policy does without.
+The reading features cost: the tree policy takes 2.5-3 times as long a position with them
+(the ladder reads dominate), and a tree policy trained with them (``train-rollout --kind tree
+--reading``) predicted expert moves only a little better (35.66% top-1 against 35.39% on the
+same held-out games) and won 91/100 against GNU Go level 10 on 9x9 at 1 s a move, where the
+shipped one has won 170/190 (docs/benchmarks.md). So the shipped tree policy does without.
 
 Which of these a model uses is its *spec* (``int64 [N_SPEC]``, see ``SPEC_*``): the rollout
 policy keeps distances up to 2 (so that the overlay is the diamonds of the last two moves), no
