@@ -1,7 +1,10 @@
-"""Shared test helpers: ASCII boards, seeded generators, the GNU Go binary."""
+"""Shared test helpers: ASCII boards, seeded generators, the GNU Go binary; and the compiled
+kernels warmed before the first test."""
 
 from __future__ import annotations
 
+import os
+import subprocess
 import sys
 from pathlib import Path
 
@@ -57,6 +60,28 @@ def style_games(count: int, size: int = 9, moves: int = 30, seed: int = 0,
         winner = (BLACK if g % 2 == 0 else WHITE) if decided else 0
         games.append(MoveList(size, tuple(colors), tuple(points), winner=winner))
     return GameDataset.from_move_lists(games)
+
+
+WARM_MARK = ".go-engine-warmed"
+
+
+def pytest_sessionstart(session: pytest.Session) -> None:
+    """Compile the engine's kernels once, as ``.ci/setup`` does, before tests that give engine
+    processes deadlines: the numba cache is keyed by the kernels' sources
+    (:mod:`go_engine.compile_cache`), so after any kernel-side edit everything compiles anew,
+    which takes longer than a GTP test waits for a move. A mark in the cache directory makes
+    this a no-op once done."""
+    from go_engine import compile_cache
+
+    cache = Path(os.environ.get("NUMBA_CACHE_DIR") or compile_cache.cache_dir_for())
+    mark = cache / WARM_MARK
+    if mark.exists():
+        return
+    done = subprocess.run(engine_command("gtp", "--size", "9", "--playouts", "30"),
+                          input="genmove b\nquit\n", text=True, capture_output=True,
+                          timeout=1200, check=False)
+    if done.returncode == 0 and cache.is_dir():
+        mark.touch()
 
 
 def engine_command(*extra: str) -> list[str]:
