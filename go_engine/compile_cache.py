@@ -46,14 +46,20 @@ def kernel_sources(root: Path = PACKAGE_ROOT) -> list[Path]:
     """The files under ``root`` that compiled kernels can depend on: those that mention numba,
     and the package modules they import, transitively (a superset, found by reading the
     import statements)."""
-    found = {path for path in root.rglob("*.py") if "numba" in path.read_text()}
+    return sorted(_kernel_texts(root))
+
+
+def _kernel_texts(root: Path) -> dict[Path, str]:
+    """:func:`kernel_sources` with their texts, each file read once."""
+    texts = {path: path.read_text() for path in root.rglob("*.py")}
+    found = {path: text for path, text in texts.items() if "numba" in text}
     todo = list(found)
     while todo:
-        for path in _imported_files(todo.pop().read_text(), root):
-            if path not in found:
-                found.add(path)
+        for path in _imported_files(found[todo.pop()], root):
+            if path not in found and path in texts:
+                found[path] = texts[path]
                 todo.append(path)
-    return sorted(found)
+    return found
 
 
 def _imported_files(text: str, root: Path) -> list[Path]:
@@ -69,17 +75,17 @@ def _imported_files(text: str, root: Path) -> list[Path]:
                  if n.strip()]
         candidates = [base.with_suffix(".py"), base / "__init__.py"]
         candidates += [base / f"{name}.py" for name in names]  # submodules imported by name
-        files += [path for path in candidates if path.is_file()]
+        files += candidates
     return files
 
 
 def source_fingerprint(root: Path = PACKAGE_ROOT) -> str:
     """A short hash of the relative paths and contents of :func:`kernel_sources`."""
     digest = hashlib.sha1()
-    for path in kernel_sources(root):
+    for path, text in sorted(_kernel_texts(root).items()):
         digest.update(str(path.relative_to(root)).encode())
         digest.update(b"\0")
-        digest.update(path.read_bytes())
+        digest.update(text.encode())
     return digest.hexdigest()[:16]
 
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, fields, replace
 from enum import StrEnum
 from pathlib import Path
 
-SHIPPED_POLICIES = ("rollout", "tree")  # policy_model.KINDS, named without importing numba
+SHIPPED_POLICIES = ("rollout", "tree")  # the linear policies in weights/ (policy_model.KINDS)
 
 
 class Rollouts(StrEnum):

@@ -26,6 +26,7 @@ from typing import NamedTuple
 import numpy as np
 
 from go_engine.search import patterns as pat
+from go_engine.search.config import SHIPPED_POLICIES
 from go_engine.search.policy_features import (
     F_RESPONSE,
     N_FIXED,
@@ -36,7 +37,7 @@ from go_engine.search.policy_features import (
     tree_spec,
 )
 
-KINDS = ("rollout", "tree")
+KINDS = SHIPPED_POLICIES  # the kinds of model, each shipped under its own name
 FORMAT_VERSION = 2  # 2: the reading features (policy_features.SPEC_READING) were added
 
 
