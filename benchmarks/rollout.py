@@ -13,8 +13,10 @@ Measured:
   (``time.thread_time``), like the anchors in ``ENV-NOTES.md``. AlphaGo's figure for the same
   thing: about 1,000 simulations per second per thread on an empty 19x19 board (Silver et
   al. 2016, Methods).
-* **light playouts, one core**, measured alternately in the same run:
-  :func:`go_engine.rules.board_core.light_moves` (uniform legal non-eye moves).
+* **policy rollouts with tactics**, the same with the tactical answers to the last move first
+  (``rollout_tactics``, :mod:`go_engine.search.rollout_tactics`), and **light playouts, one
+  core** (:func:`go_engine.rules.board_core.light_moves`, uniform legal non-eye moves),
+  measured alternately in the same run.
 * **accuracy**: top-1 and top-5 agreement with the expert's move over every position of the
   model's held-out games (the games its training run held out, by game; see
   :meth:`go_engine.data.dataset.GameDataset.heldout_mask`) in ``--games`` (default: the shared
@@ -65,20 +67,25 @@ def speeds(size: int, model_name: str, runs: int, seconds: float) -> dict[str, f
     rng = core.seed_rng(1)
     limit = 3 * size * size
 
-    def policy_step() -> int:
+    def policy_step(tactics: bool = False) -> int:
         board = empty.copy()
         return rp.policy_moves(board.pts, board.meta, board.zobrist, rng, limit, no_record,
-                               ints, floats, ctr, model, rp.NO_REPLIES, rp.NO_HISTORY)
+                               ints, floats, ctr, model, rp.NO_REPLIES, rp.NO_HISTORY, tactics)
+
+    def tactics_step() -> int:
+        return policy_step(True)
 
     def light_step() -> int:
         board = empty.copy()
         return core.light_moves(board.pts, board.meta, board.zobrist, rng, limit, no_record)
 
-    policy_step(), light_step()  # compile outside the clock
-    rates: dict[str, list[tuple[float, float]]] = {"policy": [], "light": []}
+    steps = {"policy": policy_step, "tactics": tactics_step, "light": light_step}
+    rates: dict[str, list[tuple[float, float]]] = {name: [] for name in steps}
+    for step in steps.values():
+        step()  # compile outside the clock
     for _ in range(runs):
-        rates["policy"].append(measure(policy_step, seconds))
-        rates["light"].append(measure(light_step, seconds))
+        for name, step in steps.items():
+            rates[name].append(measure(step, seconds))
     out = {}
     for name, values in rates.items():
         out[f"{name}_playouts_per_s"] = statistics.median(v[0] for v in values)
@@ -120,6 +127,11 @@ def main() -> None:
           f"{figures['policy_moves_per_s'] / 1e6:6.2f} M moves/s "
           f"({1e6 / figures['policy_moves_per_s']:.2f} us/move, "
           f"{figures['policy_moves_per_s'] / policy_rate:.0f} moves/playout)")
+    tactics_rate = figures["tactics_playouts_per_s"]
+    print(f"  with tactics    {tactics_rate:9,.0f} playouts/s "
+          f"{figures['tactics_moves_per_s'] / 1e6:6.2f} M moves/s "
+          f"({1e6 / figures['tactics_moves_per_s']:.2f} us/move; "
+          f"{tactics_rate / policy_rate:.3f} of the plain rollouts)")
     print(f"  light playouts  {light_rate:9,.0f} playouts/s "
           f"{figures['light_moves_per_s'] / 1e6:6.2f} M moves/s "
           f"({1e6 / figures['light_moves_per_s']:.2f} us/move, "
@@ -136,6 +148,8 @@ def main() -> None:
     pairs = {
         "size": args.size,
         "policy_playouts_per_s": f"{policy_rate:.0f}",
+        "tactics_playouts_per_s": f"{tactics_rate:.0f}",
+        "tactics_ratio": f"{tactics_rate / policy_rate:.3f}",
         "light_playouts_per_s": f"{light_rate:.0f}",
         "policy_us_per_move": f"{1e6 / figures['policy_moves_per_s']:.3f}",
         "light_us_per_move": f"{1e6 / figures['light_moves_per_s']:.3f}",

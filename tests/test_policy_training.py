@@ -163,4 +163,5 @@ def test_rollout_benchmark_runs():
                           capture_output=True, text=True, timeout=300, check=True)
     figures = dict(p.split("=") for p in done.stdout.strip().splitlines()[-1].split())
     assert float(figures["policy_playouts_per_s"]) > 0
+    assert float(figures["tactics_playouts_per_s"]) > 0
     assert float(figures["light_playouts_per_s"]) > 0

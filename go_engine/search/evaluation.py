@@ -109,14 +109,18 @@ class RolloutRunner:
     learn into, kept from call to call: :meth:`start`'s caller passes the table of its stream.
 
     ``score_weight`` and ``score_scale`` blend each result with its margin
-    (:func:`outcome_value`; 0 keeps the plain +1/-1/0).
+    (:func:`outcome_value`; 0 keeps the plain +1/-1/0). ``tactics`` (trained rollouts only)
+    makes the rollouts answer the last move's ataris first
+    (:mod:`go_engine.search.rollout_tactics`).
     """
 
     def __init__(self, threads: int = 1, seed: int = 0, max_moves_factor: int = 3,
                  policy: RolloutPolicy | None = None, last_good_reply: bool = False,
-                 score_weight: float = 0.0, score_scale: float = 10.0) -> None:
-        if last_good_reply and policy is None:
-            raise ValueError("last good reply needs trained rollouts")
+                 score_weight: float = 0.0, score_scale: float = 10.0,
+                 tactics: bool = False) -> None:
+        if (last_good_reply or tactics) and policy is None:
+            raise ValueError("last good reply and rollout tactics need trained rollouts")
+        self.tactics = tactics
         self.score_weight = score_weight
         self.score_scale = score_scale
         self.threads = max(1, threads)
@@ -226,10 +230,10 @@ class RolloutRunner:
 
     def _extra(self, replies: np.ndarray, komi: float) -> tuple:
         """The kernel's arguments after the first movers: none for light playouts; the model,
-        the reply table and komi for the trained policy."""
+        the reply table, komi and the tactics switch for the trained policy."""
         if self.policy is None:
             return ()
-        return self.policy.kernel_model(), replies, float(komi)
+        return self.policy.kernel_model(), replies, float(komi), self.tactics
 
     def close(self) -> None:
         """Stop the worker threads."""

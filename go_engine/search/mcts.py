@@ -169,7 +169,7 @@ class MCTS:
         self.rollouts = RolloutRunner(config.rollout_threads, config.seed,
                                       config.max_rollout_moves_factor, policy,
                                       config.last_good_reply, config.score_weight,
-                                      config.score_scale)
+                                      config.score_scale, config.rollout_tactics)
         self.rng = np.random.default_rng(config.seed)
         self.tree_rng = core.seed_rng(config.seed + 7919)
         self.arrays = TreeArrays()

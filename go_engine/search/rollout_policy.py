@@ -68,9 +68,11 @@ and :func:`play_update` plays it and updates the state; the model is one tuple o
 (:meth:`RolloutPolicy.kernel_model`). :func:`policy_moves` is the whole rollout loop, with the
 same ``first_mover`` record as :func:`~go_engine.rules.board_core.light_moves` for RAVE, and
 optionally a reply table (:func:`new_replies`: last good reply with forgetting, Baier & Drake
-2010) that overrides the draw with a side's stored reply to the previous move. The
-hot kernels are compiled without numba's reference counting (``_nrt=False``): they allocate
-nothing, and refcount updates on the shared model arrays would cost more than the work.
+2010) that overrides the draw with a side's stored reply to the previous move, and optionally
+the tactical answer to the last move (:mod:`go_engine.search.rollout_tactics`), which overrides
+both. The hot kernels are compiled without numba's reference counting (``_nrt=False``): they
+allocate nothing, and refcount updates on the shared model arrays would cost more than the work
+(a rollout loop compiled with them ran at half the speed).
 """
 from __future__ import annotations
 
@@ -118,6 +120,7 @@ from go_engine.search.policy_features import (
     tactics,
 )
 from go_engine.search.policy_model import LinearPolicy, PolicyTables, default_policy
+from go_engine.search.rollout_tactics import tactical_reply
 
 # Rows of ``ints`` (int64 [N_INTS, padded points]).
 I_LIB3 = 0  # liberties capped at 3, at chain heads
@@ -1042,14 +1045,16 @@ def draw_weights(pts, meta, ints, floats, ctr, model):
 
 @njit(cache=True, _nrt=False)
 def _rollout_loop(pts, meta, zob, rng, max_moves, first_mover, ints, floats, ctr, model,
-                  replies, history):
+                  replies, history, tactics):
     record = first_mover.shape[0] > 0
     remember = replies.shape[0] > 0
     moves = 0
     while meta[core.M_PASSES] < 2 and moves < max_moves:
         color = meta[core.M_TO_MOVE]
         last = meta[core.M_LAST_MOVE]
-        reply = replies[color, _u(last)] if remember and last >= 0 else -1
+        reply = tactical_reply(pts, meta) if tactics else -1
+        if reply < 0 and remember and last >= 0:
+            reply = replies[color, _u(last)]
         move = _choose(pts, meta, ints, floats, ctr, model, rng, reply)
         if move >= 0 and record and first_mover[move] == 0:
             first_mover[move] = color
@@ -1062,25 +1067,27 @@ def _rollout_loop(pts, meta, zob, rng, max_moves, first_mover, ints, floats, ctr
 
 @njit(cache=True, nogil=True)
 def policy_moves(pts, meta, zob, rng, max_moves, first_mover, ints, floats, ctr, model,
-                 replies, history):
+                 replies, history, tactics=False):
     """Play rollout-policy moves until two consecutive passes or ``max_moves`` moves; return
     the number of moves played. ``first_mover`` as in
     :func:`~go_engine.rules.board_core.light_moves` (an empty array skips it). With a reply
     table (:func:`new_replies`; :data:`NO_REPLIES` and :data:`NO_HISTORY`: none), each side
     plays its last good reply to the previous move when it has one, and the moves are
-    written to ``history`` (``int32 [max_moves]``) for :func:`_learn_replies`."""
+    written to ``history`` (``int32 [max_moves]``) for :func:`_learn_replies`. With
+    ``tactics``, the tactical answer to the last move
+    (:func:`~go_engine.search.rollout_tactics.tactical_reply`) comes before both."""
     init_state(pts, meta, ints, floats, ctr, model, 0)
     return _rollout_loop(pts, meta, zob, rng, max_moves, first_mover, ints, floats, ctr, model,
-                         replies, history)
+                         replies, history, tactics)
 
 
 @njit(cache=True, nogil=True)
 def policy_rollout_many(pts_stack, meta_stack, zob, rng, max_moves, scores, first_movers, model,
-                        replies, komi):
+                        replies, komi, tactics):
     """One policy rollout from each stacked position (in place); area scores into ``scores``
     (black minus white). ``first_movers`` is ``int8 [B, padded points]`` or ``[B, 0]``. With a
     reply table (:func:`new_replies`; :data:`NO_REPLIES`: none), rollouts play and learn last
-    good replies, the winner judged with ``komi``."""
+    good replies, the winner judged with ``komi``; ``tactics`` as in :func:`policy_moves`."""
     spec, table, grid3, contexts, exp_weights, context_keys, nakade = model
     points = pts_stack.shape[2]
     ints = np.zeros((N_INTS, points), np.int64)
@@ -1093,7 +1100,7 @@ def policy_rollout_many(pts_stack, meta_stack, zob, rng, max_moves, scores, firs
         start_color = meta[core.M_TO_MOVE]
         start_last = meta[core.M_LAST_MOVE]
         moves = policy_moves(pts_stack[i], meta, zob, rng, max_moves, first_movers[i], ints,
-                             floats, ctr, model, replies, history)
+                             floats, ctr, model, replies, history, tactics)
         scores[i] = core.area_owner(pts_stack[i], meta, owner)
         if replies.shape[0] > 0 and scores[i] != komi:
             winner = BLACK if scores[i] > komi else WHITE
@@ -1166,13 +1173,15 @@ class RolloutPolicy:
         return self._kernel_model
 
     def rollout(self, board: Board, rng: np.ndarray, max_moves: int | None = None,
-                first_mover: np.ndarray | None = None) -> int:
-        """Play a rollout on ``board`` in place; return the number of moves played."""
+                first_mover: np.ndarray | None = None, tactics: bool = False) -> int:
+        """Play a rollout on ``board`` in place; return the number of moves played
+        (``tactics``: see :func:`policy_moves`)."""
         ints, floats, ctr = new_state(board.size)
         record = np.empty(0, np.int8) if first_mover is None else first_mover
         limit = 3 * board.size * board.size if max_moves is None else max_moves
         return int(policy_moves(board.pts, board.meta, board.zobrist, rng, limit, record, ints,
-                                floats, ctr, self.kernel_model(), NO_REPLIES, NO_HISTORY))
+                                floats, ctr, self.kernel_model(), NO_REPLIES, NO_HISTORY,
+                                tactics))
 
     def move_weights(self, board: Board, allow_eye: bool = True) -> np.ndarray:
         """The unnormalised probability of every point (``float64 [size * size]``) for the
