@@ -7,6 +7,7 @@ import dataclasses
 import json
 import math
 import shlex
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -34,6 +35,8 @@ from go_engine.ratings import (
     wilson_interval,
 )
 from go_engine.rules.sgf import load_sgf_file
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 
 # A GTP engine in a few lines: it plays the first free point of a fixed list and misbehaves
 # at its Nth genmove as told on its command line: ``crash N``, ``illegal N`` (repeats its own
@@ -363,3 +366,25 @@ def test_a_damaged_journal_says_which_line(fake, capsys, tmp_path):
     assert main(["match", fake(), fake(), "--games", "2", "--size", "5",
                  "--sgf-dir", str(tmp_path)]) == 2
     assert "games.jsonl, line 3: not a JSON object" in capsys.readouterr().err
+
+
+def test_review_losses_replays_each_loss_with_both_engines(tmp_path):
+    """A summary with one game A lost as Black (three of its moves) and one A won: the review
+    searches the three positions before A's moves with both engines."""
+    lost = tmp_path / "lost.sgf"
+    lost.write_text("(;GM[1]FF[4]SZ[5]KM[0.5]RU[Chinese]RE[W+R];B[cc];W[bc];B[cb];W[bb];B[dc])")
+    summary = {"games": [
+        {"sgf": str(lost), "black": "A", "white": "B", "winner": "B"},
+        {"sgf": str(lost), "black": "B", "white": "A", "winner": "A"},
+    ]}
+    path = tmp_path / "summary.json"
+    path.write_text(json.dumps(summary))
+    engine = "--playouts 20 --network none --seed 1"
+    done = subprocess.run([sys.executable, str(BENCHMARKS / "review_losses.py"), str(path),
+                           "--judge", engine, "--subject", engine, "--parallel", "1"],
+                          capture_output=True, text=True, timeout=300, check=True)
+    lines = done.stdout.strip().splitlines()
+    figures = dict(pair.split("=") for pair in lines[-1].split())
+    assert figures["games"] == "1" and figures["positions"] == "3"
+    assert 0.0 <= float(figures["agreement"]) <= 1.0
+    assert lines[1].startswith("lost.sgf") and "black" in lines[1]
