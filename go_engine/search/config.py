@@ -106,8 +106,8 @@ class SearchConfig:
             won 29/40 to the defaults' 31/40 (docs/benchmarks.md).
         rollout_tactics: trained rollouts answer the last move's tactics before drawing from
             the policy: take a chain it left in atari, save an own chain it put in atari by a
-            capture or by an extension that gets out (ladders read); MoGo's and Pachi's
-            playouts have such rules (:mod:`go_engine.search.rollout_tactics`). Off: the
+            capture or by an extension to two liberties or more (ladders are not read); MoGo's
+            and Pachi's playouts have such rules (:mod:`go_engine.search.rollout_tactics`). Off: the
             rollout-only engine won 88/100 with them against GNU Go level 10 on 9x9 at 1 s a
             move, against 170/190 without (docs/benchmarks.md); they cost 6% of the rollouts.
         rollout_threads: threads running rollouts (numba nogil kernels), the calling thread
