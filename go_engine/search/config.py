@@ -108,7 +108,7 @@ class SearchConfig:
             the policy: take a chain it left in atari, save an own chain it put in atari by a
             capture or by an extension to two liberties or more (ladders are not read); MoGo's
             and Pachi's playouts have such rules (:mod:`go_engine.search.rollout_tactics`). Off: the
-            rollout-only engine won 88/100 with them against GNU Go level 10 on 9x9 at 1 s a
+            rollout-only engine won 142/160 with them against GNU Go level 10 on 9x9 at 1 s a
             move, against 170/190 without (docs/benchmarks.md); they cost 6% of the rollouts.
         rollout_threads: threads running rollouts (numba nogil kernels), the calling thread
             included; with two or more, rounds of ``batch_size`` leaves overlap (see
