@@ -26,12 +26,12 @@ import json
 import re
 import shlex
 import statistics
-import subprocess
 import sys
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
+from go_engine.interfaces.gtp_client import GtpClient
 from go_engine.rules.coords import to_gtp
 from go_engine.rules.sgf import load_sgf_file
 
@@ -39,29 +39,11 @@ LOG_LINE = re.compile(r"genmove (\S+) in [^:]*:(?:.*?winrate ([\d.]+)%)?")
 LOST_BELOW = 0.3
 
 
-class LoggedEngine:
+class LoggedEngine(GtpClient):
     """This project's GTP engine, answering ``genmove`` with its move and logged win rate."""
 
     def __init__(self, args: list[str]) -> None:
-        self.process = subprocess.Popen([sys.executable, "-m", "go_engine", "gtp", *args],
-                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.PIPE, text=True, bufsize=1)
-
-    def send(self, command: str) -> str:
-        self.process.stdin.write(command + "\n")
-        self.process.stdin.flush()
-        lines = []
-        while True:
-            line = self.process.stdout.readline()
-            if line == "":
-                raise RuntimeError(f"the engine quit on {command!r}")
-            if line.strip():
-                lines.append(line.strip())
-            elif lines:
-                break
-        if not lines[0].startswith("="):
-            raise RuntimeError(f"{command}: {' '.join(lines)}")
-        return " ".join(lines)[1:].strip()
+        super().__init__([sys.executable, "-m", "go_engine", "gtp", *args], log=True)
 
     def genmove(self, color: str) -> tuple[str, float | None]:
         """The move and its win rate for ``color`` (None when the log gives none)."""
@@ -73,10 +55,6 @@ class LoggedEngine:
             found = LOG_LINE.search(line)
             if found:
                 return move, float(found.group(2)) / 100 if found.group(2) else None
-
-    def close(self) -> None:
-        self.send("quit")
-        self.process.wait(timeout=30)
 
 
 @dataclass(frozen=True)

@@ -25,11 +25,14 @@ class GtpClientError(RuntimeError):
 
 class GtpClient:
     """Drive a GTP engine over pipes. :meth:`batch` writes many commands at once, then reads
-    every answer, which is what makes thousands of ``is_legal`` queries per move affordable."""
+    every answer, which is what makes thousands of ``is_legal`` queries per move affordable.
+    With ``log=True`` the engine's stderr is a pipe too (``process.stderr``), for a caller
+    that reads its log; it must then keep reading it, or the engine blocks on a full pipe."""
 
-    def __init__(self, argv: list[str]) -> None:
+    def __init__(self, argv: list[str], log: bool = False) -> None:
+        stderr = subprocess.PIPE if log else subprocess.DEVNULL
         self.process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                        stderr=subprocess.DEVNULL, text=True, bufsize=1)
+                                        stderr=stderr, text=True, bufsize=1)
 
     def batch(self, commands: list[str]) -> list[tuple[bool, str]]:
         """Send ``commands`` in one write; return ``(ok, text)`` per command, in order."""
