@@ -84,6 +84,50 @@ def _one_liberty(pts, head):
     return count > 0 and count * pts[core.LIB_SUM_SQ, head] == total * total
 
 
+@njit(cache=True, inline="always", _nrt=False)
+def _add_point(q, count, f0, f1):
+    """Add point ``q`` to a set of at most two points kept in ``f0``, ``f1`` (``count`` of
+    them so far): returns the new ``(count, f0, f1)``; the count stops at 3."""
+    if count == 0:
+        return 1, q, f1
+    if q == f0 or (count == 2 and q == f1):
+        return count, f0, f1
+    if count == 1:
+        return 2, f0, q
+    return 3, f0, f1
+
+
+@njit(cache=True, _nrt=False)
+def liberties_after_playing(pts, width, color, point, skip, excluded):
+    """A lower bound, capped at 3, on the liberties of the chain ``color`` makes by playing
+    the empty ``point``: its empty neighbours and the liberties of the own chains it joins,
+    leaving out the chain headed by ``skip`` and the point ``excluded`` (-1: none).
+
+    Captures are not counted (they only add liberties). Allocation-free, so that the rollout
+    kernels, compiled without numba's reference counting, can call it too
+    (:mod:`go_engine.search.rollout_tactics`).
+    """
+    count, f0, f1 = 0, -1, -1
+    for q in (point - width, point - 1, point + 1, point + width):
+        if pts[core.COLOR, q] == EMPTY and q != excluded:
+            count, f0, f1 = _add_point(q, count, f0, f1)
+    for q in (point - width, point - 1, point + 1, point + width):
+        if count >= 3:
+            return 3
+        if pts[core.COLOR, q] != color or pts[core.HEAD, q] == skip:
+            continue
+        chain = pts[core.HEAD, q]
+        stone = chain
+        while count < 3:
+            for r in (stone - width, stone - 1, stone + 1, stone + width):
+                if pts[core.COLOR, r] == EMPTY and r != point and r != excluded:
+                    count, f0, f1 = _add_point(r, count, f0, f1)
+            stone = pts[core.NEXT, stone]
+            if stone == chain:
+                break
+    return min(count, 3)
+
+
 @njit(cache=True)
 def extension_liberties(pts, width, head, move, rest):
     """A lower bound, capped at 3, on the liberties the defender gets by extending at ``rest``
@@ -95,36 +139,7 @@ def extension_liberties(pts, width, head, move, rest):
     (a captured defending chain had ``move`` as its only liberty, and its stones next to
     ``rest`` become liberties), and captures by the extension only add more.
     """
-    defender = pts[core.COLOR, head]
-    found = np.empty(3, dtype=np.int64)
-    k = 0
-    for q in (rest - width, rest - 1, rest + 1, rest + width):
-        if pts[core.COLOR, q] == EMPTY and q != move:
-            found[k] = q
-            k += 1
-    if k >= 3:
-        return 3
-    for q in (rest - width, rest - 1, rest + 1, rest + width):
-        if pts[core.COLOR, q] != defender or pts[core.HEAD, q] == head:
-            continue
-        chain = pts[core.HEAD, q]
-        stone = chain
-        while True:
-            for r in (stone - width, stone - 1, stone + 1, stone + width):
-                if pts[core.COLOR, r] != EMPTY or r in (move, rest):
-                    continue
-                new = True
-                for i in range(k):
-                    new &= found[i] != r
-                if new:
-                    found[k] = r
-                    k += 1
-                    if k == 3:
-                        return 3
-            stone = pts[core.NEXT, stone]
-            if stone == chain:
-                break
-    return k
+    return liberties_after_playing(pts, width, pts[core.COLOR, head], rest, head, move)
 
 
 @njit(cache=True)

@@ -30,8 +30,8 @@ from __future__ import annotations
 
 from numba import njit
 
+from go_engine.features.ladders import liberties_after_playing
 from go_engine.rules import board_core as core
-from go_engine.rules.coords import EMPTY
 
 NO_REPLY = -1
 
@@ -45,48 +45,17 @@ def _atari_liberty(pts, head):
 
 
 @njit(cache=True, inline="always", _nrt=False)
-def _count_new(q, count, f0, f1):
-    """Add point ``q`` to a set of at most two points kept in ``f0``, ``f1`` (``count`` of
-    them so far): returns the new ``(count, f0, f1)``; the count stops at 3."""
-    if count == 0:
-        return 1, q, f1
-    if q == f0 or (count == 2 and q == f1):
-        return count, f0, f1
-    if count == 1:
-        return 2, f0, q
-    return 3, f0, f1
-
-
-@njit(cache=True, _nrt=False)
 def extension_liberties(pts, point, color, width):
-    """Liberties, capped at 3, of the chain ``color`` makes by playing the empty ``point``:
-    its empty neighbours and the liberties of the own chains it joins (captures not counted:
-    a lower bound)."""
-    count, f0, f1 = 0, -1, -1
-    for n in (point - width, point - 1, point + 1, point + width):
-        if pts[core.COLOR, n] == EMPTY:
-            count, f0, f1 = _count_new(n, count, f0, f1)
-    for n in (point - width, point - 1, point + 1, point + width):
-        if count >= 3:
-            return 3
-        if pts[core.COLOR, n] != color:
-            continue
-        head = pts[core.HEAD, n]
-        stone = head
-        while count < 3:
-            for q in (stone - width, stone - 1, stone + 1, stone + width):
-                if q != point and pts[core.COLOR, q] == EMPTY:
-                    count, f0, f1 = _count_new(q, count, f0, f1)
-            stone = pts[core.NEXT, stone]
-            if stone == head:
-                break
-    return min(count, 3)
+    """Liberties, capped at 3, of the chain ``color`` makes by playing the empty ``point``
+    (captures not counted: a lower bound): the ladder reader's counter, for any chain."""
+    return liberties_after_playing(pts, width, color, point, -1, -1)
 
 
 @njit(cache=True, _nrt=False)
-def _counter_capture(pts, head, width):
+def _counter_capture(pts, head, own_liberty, width):
     """The liberty of the biggest enemy chain in atari touching the chain headed by ``head``
-    (itself in atari) whose capture leaves that chain two liberties or more, or -1.
+    (itself in atari, on ``own_liberty``) whose capture leaves that chain two liberties or
+    more, or -1.
 
     A capture frees a point next to the chain (a captured stone touched it), and the chain
     keeps its own liberty unless the capture is played there. When it is, the capturing stone
@@ -94,7 +63,6 @@ def _counter_capture(pts, head, width):
     the capture is answered by a snapback.
     """
     color = pts[core.COLOR, head]
-    own_liberty = pts[core.LIB_SUM, head] // pts[core.LIB_COUNT, head]
     best, best_size = -1, 0
     stone = head
     while True:
@@ -115,12 +83,12 @@ def _counter_capture(pts, head, width):
 @njit(cache=True, _nrt=False)
 def _save(pts, head, width):
     """How the side to move saves its chain headed by ``head`` (in atari), or -1."""
-    capture = _counter_capture(pts, head, width)
+    liberty = pts[core.LIB_SUM, head] // pts[core.LIB_COUNT, head]
+    capture = _counter_capture(pts, head, liberty, width)
     if capture >= 0:
         return capture
-    extension = pts[core.LIB_SUM, head] // pts[core.LIB_COUNT, head]
-    if extension_liberties(pts, extension, pts[core.COLOR, head], width) >= 2:
-        return extension
+    if extension_liberties(pts, liberty, pts[core.COLOR, head], width) >= 2:
+        return liberty
     return -1
 
 
