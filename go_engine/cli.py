@@ -19,8 +19,9 @@ options in its own process.
 
 ``train-rollout`` and ``evaluate-policy`` train and measure the linear softmax policies (see
 :mod:`go_engine.training.commands`); ``train-sl`` trains the policy/value network
-(:mod:`go_engine.training.sl_commands`) and ``quantize-network`` makes its 8-bit model for CPU
-play (:mod:`go_engine.training.quantize_command`).
+(:mod:`go_engine.training.sl_commands`), ``quantize-network`` makes its 8-bit model for CPU
+play (:mod:`go_engine.training.quantize_command`) and ``balance-rollout`` tunes the rollout
+policy on finished games by simulation balancing (:mod:`go_engine.training.balance_command`).
 """
 
 from __future__ import annotations
@@ -171,6 +172,11 @@ def build_parser() -> argparse.ArgumentParser:
         "train-rollout", help="train the rollout (or tree) policy on expert games"))
     training.add_evaluate_policy_arguments(commands.add_parser(
         "evaluate-policy", help="accuracy and speed of a policy (or network) on games"))
+    from go_engine.training import balance_command
+
+    balance_command.add_balance_rollout_arguments(commands.add_parser(
+        "balance-rollout", help="tune the rollout policy to evaluate positions (simulation "
+                                "balancing) on finished games"))
     from go_engine.training import sl_commands
 
     sl_commands.add_train_sl_arguments(commands.add_parser(
@@ -245,6 +251,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from go_engine.training.quantize_command import run_quantize_network
 
         return run_quantize_network(args)
+    if args.command == "balance-rollout":
+        from go_engine.training.balance_command import run_balance_rollout
+
+        return run_balance_rollout(args)
     if args.command in ("train-rollout", "evaluate-policy"):
         from go_engine.training import commands as training
 
