@@ -10,8 +10,9 @@ The command line's defaults are the strongest engine measured so far, which is n
 :class:`~go_engine.search.config.SearchConfig`'s plain baseline (light playouts, uniform
 priors, RAVE) but :func:`~go_engine.search.config.engine_config`: AlphaGo's trained rollout
 policy, tree-policy (or network) priors, PUCT selection and the settings measured for each
-kind of engine. At 1 s a move on one core the rollout-only engine won 92 of 100 games against
-GNU Go 3.8 level 10 on 9x9 (``docs/benchmarks.md``).
+kind of engine. At 1 s a move on one core the rollout-only engine won 93 of 100 games against
+GNU Go 3.8 level 10 on 9x9 with the balanced rollout policy (``--set rollout_policy=balanced``)
+and 170 of 190 without (``docs/benchmarks.md``).
 
 ``match A B`` plays two GTP engines against each other (:mod:`go_engine.interfaces.match`);
 an engine spec like ``engine:--playouts 3000 --selection uct`` runs this engine with those

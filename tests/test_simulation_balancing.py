@@ -149,3 +149,15 @@ def test_balance_rollout_command(tmp_path, capsys):
     assert main(["balance-rollout", "--games", str(folder), "--out", str(out), "--start",
                  "tree", "--cache-dir", "none", "--no-progress"]) == 2
     assert "tree policy" in capsys.readouterr().err
+
+
+def test_the_shipped_balanced_policy_is_a_rollout_model_a_search_can_name():
+    from go_engine.search.config import SearchConfig
+
+    balanced = default_policy("balanced")
+    assert balanced.kind == "rollout"
+    record = balanced.info["balanced"]
+    assert record["heldout_mse_after"] < record["heldout_mse_before"]
+    assert SearchConfig(rollout_policy="balanced").rollout_policy == "balanced"
+    with pytest.raises(ValueError, match="kind"):
+        LinearPolicy.empty("balanced")

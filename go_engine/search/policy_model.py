@@ -37,7 +37,7 @@ from go_engine.search.policy_features import (
     tree_spec,
 )
 
-KINDS = SHIPPED_POLICIES  # the kinds of model, each shipped under its own name
+KINDS = ("rollout", "tree")  # the kinds of model (feature sets and what they are for)
 FORMAT_VERSION = 2  # 2: the reading features (policy_features.SPEC_READING) were added
 
 
@@ -187,24 +187,26 @@ def _upgrade_v1(spec: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.n
     return spec, weights
 
 
-def shipped_path(kind: str) -> os.PathLike:
-    """The path of the shipped ``kind`` model inside the package."""
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
-    return resources.files("go_engine.search") / "weights" / f"{kind}.npz"
+def shipped_path(name: str) -> os.PathLike:
+    """The path of the shipped model ``name`` (one of ``SHIPPED_POLICIES``) in the package."""
+    if name not in SHIPPED_POLICIES:
+        raise ValueError(f"shipped models: {', '.join(SHIPPED_POLICIES)}; got {name!r}")
+    return resources.files("go_engine.search") / "weights" / f"{name}.npz"
 
 
 @lru_cache(maxsize=4)
-def default_policy(kind: str) -> LinearPolicy:
-    """The shipped, trained ``kind`` model (loaded once per process; treat it as read-only)."""
-    return LinearPolicy.load(shipped_path(kind))
+def default_policy(name: str) -> LinearPolicy:
+    """The shipped model ``name``: ``rollout`` and ``tree`` (trained on expert games, of those
+    kinds) or ``balanced`` (the rollout policy tuned by simulation balancing). Loaded once per
+    process; treat it as read-only."""
+    return LinearPolicy.load(shipped_path(name))
 
 
 def load_policy(name: str) -> LinearPolicy:
-    """``"rollout"`` or ``"tree"`` (the shipped models) or the path of a saved model (loaded
+    """A shipped model's name (``SHIPPED_POLICIES``) or the path of a saved model (loaded
     once per process while the file stays the same; treat it as read-only, like the shipped
     ones)."""
-    if name in KINDS:
+    if name in SHIPPED_POLICIES:
         return default_policy(name)
     path = Path(name).resolve()
     stat = path.stat()

@@ -59,8 +59,8 @@ def add_train_rollout_arguments(parser: argparse.ArgumentParser) -> None:
 def add_evaluate_policy_arguments(parser: argparse.ArgumentParser) -> None:
     """The options of ``go-engine evaluate-policy``."""
     parser.add_argument("--model", default="rollout",
-                        help="rollout or tree (the shipped models), a model file (.npz) or a "
-                             "network checkpoint (.pt)")
+                        help="rollout, tree or balanced (the shipped models), a model file "
+                             "(.npz) or a network checkpoint (.pt)")
     parser.add_argument("--games", nargs="+", required=True, metavar="PATH",
                         help="SGF files, folders of them or .tar.xz archives")
     parser.add_argument("--max-games", type=int, default=None,
