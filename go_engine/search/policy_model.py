@@ -9,8 +9,9 @@ trained). :meth:`LinearPolicy.tables` builds, once, the compiled lookup tables: 
 from each canonical pattern key to its weight index and ``exp(weight)``, a direct table of
 ``exp(weight)`` over every raw 3x3 code (for rollouts), and the weights.
 
-The package ships two trained models, ``weights/rollout.npz`` and ``weights/tree.npz``
-(:func:`default_policy`); ``weights/README.md`` has the command that reproduces them.
+The package ships three trained models (:func:`default_policy`): ``weights/rollout.npz`` and
+``weights/tree.npz``, trained on expert games, and ``weights/balanced.npz``, the rollout policy
+tuned by simulation balancing; ``weights/README.md`` has the commands that reproduce them.
 """
 
 from __future__ import annotations
